@@ -1,0 +1,88 @@
+"""Scan results and their POST /v1/scan body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PHASE_NAMES = {
+    1: "install_hooks",
+    2: "code_patterns",
+    3: "network_exfil",
+    4: "credentials",
+    5: "obfuscation",
+    6: "provenance",
+}
+MAX_FINDINGS_PER_PHASE = 50
+MAX_FINDING_CHARS = 300
+
+
+def verdict_for_score(score: int) -> str:
+    """Map a score to its verdict: 0 clean, 1-9 low, 10-24 medium, 25-49 high, >=50 critical."""
+    if score <= 0:
+        return "clean"
+    if score < 10:
+        return "low"
+    if score < 25:
+        return "medium"
+    if score < 50:
+        return "high"
+    return "critical"
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    phase: int
+    file: str
+    line: int
+    excerpt: str
+    points: int
+    message: str
+
+    def summary(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{self.message} in {where}"[:MAX_FINDING_CHARS]
+
+
+@dataclass
+class PhaseResult:
+    phase: int
+    name: str
+    score: int
+    findings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScanResult:
+    phases: list[PhaseResult]
+    score: int
+    verdict: str
+    source_hash: str
+    file_stats: dict
+    findings: list[Finding]
+    file_hashes: dict[str, str]
+
+    def to_scan_body(self, *, quarantine_id: str, source_type: str, source_ref: str, cli_version: str | None = None) -> dict:
+        """Return the POST /v1/scan request body for this result."""
+        body = {
+            "quarantine_id": quarantine_id,
+            "source_type": source_type,
+            "source_ref": source_ref,
+            "source_hash": self.source_hash,
+            "score": self.score,
+            "verdict": self.verdict,
+            "phases": [
+                {"phase": p.phase, "name": p.name, "score": p.score, "findings": list(p.findings)}
+                for p in self.phases
+            ],
+            "file_stats": dict(self.file_stats),
+        }
+        if cli_version is not None:
+            body["cli_version"] = cli_version
+        return body
+
+    def phase(self, number: int) -> PhaseResult:
+        return self.phases[number - 1]
+
+    def rule_ids(self) -> set[str]:
+        return {f.rule_id for f in self.findings}

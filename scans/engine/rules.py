@@ -1,0 +1,124 @@
+"""Detection rules: the Rule type, the built-in pack, and RE2 compilation into one-pass sets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import re2
+
+from .errors import InvalidPattern
+
+SEVERITIES = ("low", "medium", "high", "critical")
+ECOSYSTEMS = ("npm", "pypi", "generic")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+BUILTIN_PACK = REPO_ROOT / "signatures" / "data" / "builtin_pack.json"
+
+# Patterns are matched against whole files; (?m) makes ^ and $ mean line start and end, so a
+# pattern written for one line behaves the same in the set and in the locating pass.
+_PREFIX = "(?m)"
+# Patterns per RE2 set: a set compiles into one DFA; splitting keeps each DFA inside max_mem.
+_SET_CHUNK = 40
+_MAX_MEM = 256 << 20
+
+
+def _options() -> re2.Options:
+    opts = re2.Options()
+    opts.log_errors = False
+    opts.max_mem = _MAX_MEM
+    return opts
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    phase: int
+    name: str
+    description: str
+    pattern: str
+    severity: str
+    weight: int
+    ecosystem: str = "generic"
+    file_globs: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Rule":
+        """Build a rule from the JSON pack or API dict; extra keys are ignored."""
+        globs = d.get("file_globs") or ()
+        if isinstance(globs, str):
+            globs = (globs,)
+        return cls(
+            id=str(d["id"]),
+            phase=int(d["phase"]),
+            name=str(d.get("name", d["id"])),
+            description=str(d.get("description", "")),
+            pattern=str(d["pattern"]),
+            severity=str(d.get("severity", "medium")),
+            weight=int(d.get("weight", 1)),
+            ecosystem=str(d.get("ecosystem") or "generic"),
+            file_globs=tuple(str(g) for g in globs),
+        )
+
+
+def validate_pattern(pattern: str, rule_id: str = "") -> None:
+    """Raise InvalidPattern unless pattern compiles with RE2."""
+    if not isinstance(pattern, str) or not pattern:
+        raise InvalidPattern(rule_id, "pattern must be a non-empty string")
+    try:
+        re2.compile(_PREFIX + pattern, _options())
+    except re2.error as exc:
+        msg = exc.args[0] if exc.args else str(exc)
+        if isinstance(msg, bytes):
+            msg = msg.decode("utf-8", "replace")
+        raise InvalidPattern(rule_id, f"not a valid RE2 pattern: {msg}") from None
+
+
+def load_builtin_rules(path: str | Path | None = None) -> list[Rule]:
+    """Read the built-in signature pack shipped with the repository."""
+    with open(path or BUILTIN_PACK, encoding="utf-8") as fh:
+        return [Rule.from_dict(d) for d in json.load(fh)]
+
+
+class CompiledRules:
+    """Rules compiled for scanning: a few RE2 sets for the single pass, one regex per rule to locate."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.rules: list[Rule] = list(rules)
+        self.regexes = []
+        self.sets: list[tuple[int, re2.Set]] = []  # (offset of first rule, set)
+        for rule in self.rules:
+            if rule.phase not in range(1, 7):
+                raise InvalidPattern(rule.id, "phase must be 1-6")
+            validate_pattern(rule.pattern, rule.id)
+            self.regexes.append(re2.compile(_PREFIX + rule.pattern, _options()))
+        for start in range(0, len(self.rules), _SET_CHUNK):
+            s = re2.Set.SearchSet(_options())
+            for rule in self.rules[start : start + _SET_CHUNK]:
+                try:
+                    s.Add(_PREFIX + rule.pattern)
+                except Exception as exc:  # pragma: no cover - validate_pattern caught it already
+                    raise InvalidPattern(rule.id, str(exc)) from None
+            s.Compile()
+            self.sets.append((start, s))
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def match(self, data: bytes) -> list[int]:
+        """Indices of the rules whose pattern occurs anywhere in data (one pass per set)."""
+        hits: list[int] = []
+        for start, s in self.sets:
+            found = s.Match(data)
+            if found:
+                hits.extend(start + i for i in found)
+        return hits
+
+
+def compile_rules(rules: Iterable[Rule] | CompiledRules) -> CompiledRules:
+    """Compile rules into RE2 sets; raise InvalidPattern naming the first bad rule."""
+    if isinstance(rules, CompiledRules):
+        return rules
+    return CompiledRules(rules)

@@ -1,0 +1,654 @@
+"""The scanner: file roles, one-pass signature matching, engine analyzers and scoring."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fnmatch
+import hashlib
+import json
+import os
+import posixpath
+import re
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import re2
+
+from .archive import ArchiveLimits, Entry, load_bytes, read_archive, strip_common_root
+from .hashing import sha256_hex, tree_hash_entries
+from .result import (
+    MAX_FINDINGS_PER_PHASE,
+    PHASE_NAMES,
+    Finding,
+    PhaseResult,
+    ScanResult,
+    verdict_for_score,
+)
+from .rules import CompiledRules, Rule, compile_rules
+from .typosquat import typosquat_target
+
+# Bytes of one file matched against signatures; malware puts its payload up front, and a cap
+# keeps one huge bundle from dominating scan time.
+MAX_SCAN_BYTES = 2 * 1024 * 1024
+MAX_EXCERPT = 160
+MAX_DECODE_DEPTH = 3
+MAX_BLOBS_PER_FILE = 30
+MAX_DECODED_BYTES = 4 * 1024 * 1024
+# Repeats of one rule across files count less and less: the k-th file adds 1/2**k of its points.
+MAX_FILES_PER_RULE = 6
+# Low-severity rules (capabilities every big library has) add at most this much per phase,
+# unless they sit in install-time code.
+LOW_SEVERITY_CAP_PER_PHASE = 3
+
+PY_EXT = {".py", ".pyw", ".pyi", ".pth"}
+JS_EXT = {".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts"}
+SHELL_EXT = {".sh", ".bash", ".zsh", ".bat", ".cmd", ".ps1", ".vbs"}
+DOC_EXT = {".md", ".rst", ".txt", ".html", ".htm", ".css", ".scss", ".svg", ".xml", ".csv", ".map", ".d.ts", ".adoc"}
+CONFIG_EXT = {".json", ".cfg", ".toml", ".ini", ".yml", ".yaml", ".in"}
+NATIVE_EXT = {".so", ".pyd", ".node", ".dylib", ".dll"}
+LOW_VALUE_DIRS = {"test", "tests", "testing", "__tests__", "spec", "docs", "doc", "examples", "example",
+                  "benchmarks", "benchmark", "bench", "fixtures", "samples", "demo"}
+VENDOR_DIRS = {"node_modules", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "bower_components"}
+COMMON_HIDDEN = {".gitignore", ".npmignore", ".gitattributes", ".editorconfig", ".eslintrc", ".eslintrc.js",
+                 ".eslintrc.json", ".eslintrc.yml", ".eslintignore", ".prettierrc", ".prettierignore",
+                 ".travis.yml", ".babelrc", ".nycrc", ".coveragerc", ".pre-commit-config.yaml", ".flake8",
+                 ".readthedocs.yml", ".readthedocs.yaml", ".gitmodules", ".mailmap", ".npmrc", ".nvmrc",
+                 ".jshintrc", ".istanbul.yml", ".taprc", ".mocharc.js", ".mocharc.yml", ".browserslistrc",
+                 ".dockerignore", ".git-blame-ignore-revs", ".pylintrc", ".isort.cfg", ".bumpversion.cfg",
+                 ".zuul.yaml", ".stestr.conf", ".hgignore", ".hgtags", ".clang-format", ".gitkeep", ".keep",
+                 ".document", ".yardopts", ".airtap.yml", ".jscsrc", ".zuul.yml", ".npmrc.example",
+                 ".markdownlint.json", ".lintstagedrc", ".huskyrc", ".release-it.json", ".cirrus.yml",
+                 ".codecov.yml", ".c8rc.json", ".attw.json", ".tool-versions", ".python-version"}
+LIFECYCLE = ("preinstall", "install", "postinstall", "prepare", "preuninstall", "postuninstall")
+SPECIAL_POINTS = {"symlink": 4, "hardlink": 4, "device": 10, "fifo": 6, "unsafe_path": 15, "other": 2}
+
+_B64_BLOB = re2.compile(r"""[A-Za-z0-9+/_-]{100,}={0,2}""")
+_HEX_BLOB = re2.compile(r"""(?:\\x[0-9a-fA-F]{2}){40,}|[0-9a-fA-F]{160,}""")
+_SCRIPT_FILE = re.compile(r"""(?:^|[\s"'=/])((?:\./)?[\w./@-]+\.(?:js|cjs|mjs|sh|py|ps1|bat|cmd|ts))\b""")
+_SUSPICIOUS_SCRIPT = re.compile(
+    r"curl\s|wget\s|powershell|\bnode\s+-e\b|\bnode\s+--eval|\bsh\s+-c\b|\bbash\s+-c\b|\|\s*(?:ba)?sh\b|"
+    r"base64|https?://|\beval\b|\biex\b|invoke-webrequest|certutil|bitsadmin|\bnc\s|/dev/tcp|\bpython[23]?\s+-c\b",
+    re.I,
+)
+_BENIGN_SCRIPT = re.compile(
+    r"^\s*(?:node-gyp(?:-build)?|prebuild-install|node-pre-gyp|husky|patch-package|tsc|ngcc|opencollective"
+    r"(?:-postinstall)?|is-ci|npm run|yarn|pnpm|lerna|node-gyp rebuild)\b[^;&|]*(?:(?:\|\||&&)\s*(?:node-gyp"
+    r"(?:-build)?|prebuild-install|node-pre-gyp|husky|patch-package|tsc|exit 0|true)\b[^;&|]*)*$"
+)
+
+
+@dataclass
+class FileInfo:
+    path: str  # as reported (archive member path or path relative to the scanned directory)
+    role: str  # the path below a shared top-level folder ("pkg-1.0/", "package/")
+    data: bytes  # bytes to match (at most MAX_SCAN_BYTES)
+    size: int
+    is_text: bool = True
+    lang: str = "other"  # "python" | "javascript" | "shell" | "json" | "config" | "doc" | "other"
+    mult: float = 1.0
+    install_time: bool = False
+    reason: str = ""
+
+
+@dataclass
+class RawHit:
+    rule_id: str
+    phase: int
+    severity: str
+    file: FileInfo
+    line: int
+    excerpt: str
+    points: float
+    message: str
+    label: str = ""  # overrides file.path in the report (decoded payloads)
+
+
+@dataclass
+class _Context:
+    compiled: CompiledRules
+    ecosystem: str | None
+    hits: list[RawHit] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- file roles
+
+
+def _ext(name: str) -> str:
+    base = posixpath.basename(name).lower()
+    if base.endswith(".d.ts"):
+        return ".d.ts"
+    return posixpath.splitext(base)[1]
+
+
+def _lang(role: str, data: bytes) -> str:
+    ext = _ext(role)
+    base = posixpath.basename(role).lower()
+    if ext in PY_EXT:
+        return "python"
+    if ext in JS_EXT:
+        return "javascript"
+    if ext in SHELL_EXT:
+        return "shell"
+    if ext == ".json":
+        return "json"
+    if ext in CONFIG_EXT or base in ("pkg-info", "metadata", "entry_points.txt", "setup.cfg"):
+        return "config"
+    if ext in DOC_EXT or base.startswith(("readme", "license", "licence", "changelog", "changes", "history", "authors", "notice", "copying")):
+        return "doc"
+    if ext == "" and data[:2] == b"#!":
+        first = data[:120].split(b"\n", 1)[0]
+        if b"python" in first:
+            return "python"
+        if b"node" in first:
+            return "javascript"
+        return "shell"
+    return "other"
+
+
+def _is_text(data: bytes) -> bool:
+    return b"\x00" not in data[:8192]
+
+
+def _is_minified(info: FileInfo) -> bool:
+    if info.lang != "javascript":
+        return False
+    base = posixpath.basename(info.role).lower()
+    if ".min." in base or base.endswith((".bundle.js", "-bundle.js")):
+        return True
+    if info.size < 20_000:
+        return False
+    lines = info.data.count(b"\n") + 1
+    return len(info.data) / lines > 250
+
+
+def _location(info: FileInfo, install_targets: set[str]) -> None:
+    role = info.role
+    parts = role.lower().split("/")
+    base = parts[-1]
+    depth = len(parts) - 1
+    if role in install_targets:
+        info.mult, info.install_time, info.reason = 2.0, True, "install script"
+        return
+    if base == "setup.py" and depth <= 1:
+        info.mult, info.install_time, info.reason = 2.0, True, "setup.py"
+        return
+    if base == "package.json" and depth == 0:
+        info.mult, info.install_time, info.reason = 2.0, True, "package.json"
+        return
+    if info.role.endswith(".pth"):
+        info.mult, info.install_time, info.reason = 2.0, True, ".pth startup hook"
+        return
+    if base in ("setup.cfg", "pyproject.toml") and depth <= 1:
+        info.mult, info.install_time, info.reason = 1.5, True, "build config"
+        return
+    if any(p in VENDOR_DIRS for p in parts[:-1]) or _is_minified(info):
+        info.mult, info.reason = 0.3, "vendored or minified"
+        return
+    if any(p in LOW_VALUE_DIRS for p in parts[:-1]) or base.startswith("test_") or base.endswith(
+        ("_test.py", ".test.js", ".spec.js", ".test.ts", ".spec.ts", "conftest.py")
+    ):
+        info.mult, info.reason = 0.3, "tests or docs"
+        return
+    if info.lang == "doc":
+        info.mult, info.reason = 0.2, "documentation"
+        return
+    if base == "__init__.py" or base == "__main__.py":
+        info.mult, info.reason = 1.5, "import-time code"
+        return
+
+
+def _rule_applies(rule: Rule, info: FileInfo) -> bool:
+    if rule.file_globs:
+        for g in rule.file_globs:
+            target = info.role if "/" in g else posixpath.basename(info.role)
+            if fnmatch.fnmatchcase(target, g) or fnmatch.fnmatchcase(target.lower(), g.lower()):
+                return True
+        return False
+    if rule.ecosystem == "pypi":
+        return info.lang in ("python", "shell", "config", "other")
+    if rule.ecosystem == "npm":
+        return info.lang in ("javascript", "shell", "json", "other")
+    return True
+
+
+# --------------------------------------------------------------------------- signature pass
+
+
+def _excerpt(data: bytes, start: int, end: int) -> tuple[int, str]:
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", end)
+    if line_end < 0:
+        line_end = len(data)
+    if line_end - line_start > MAX_EXCERPT:
+        lo = max(line_start, start - 60)
+        hi = min(line_end, lo + MAX_EXCERPT)
+    else:
+        lo, hi = line_start, line_end
+    text = data[lo:hi].decode("utf-8", "replace").strip()
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return data.count(b"\n", 0, start) + 1, text[:MAX_EXCERPT]
+
+
+def _match_rules(ctx: _Context, info: FileInfo, data: bytes, *, mult: float, label: str = "", line_offset: int = 0) -> list[RawHit]:
+    hits: list[RawHit] = []
+    compiled = ctx.compiled
+    for idx in compiled.match(data):
+        rule = compiled.rules[idx]
+        if not _rule_applies(rule, info):
+            continue
+        m = compiled.regexes[idx].search(data)
+        if m is None:
+            continue
+        line, excerpt = _excerpt(data, m.start(), m.end())
+        hits.append(
+            RawHit(rule.id, rule.phase, rule.severity, info, line if not label else line_offset, excerpt,
+                   rule.weight * mult, rule.name, label)
+        )
+    return hits
+
+
+# --------------------------------------------------------------------------- decoding blobs
+
+
+def _maybe_decompress(raw: bytes) -> bytes:
+    if raw[:1] == b"\x78" and raw[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
+        try:
+            d = zlib.decompressobj()
+            return d.decompress(raw, MAX_DECODED_BYTES)
+        except zlib.error:
+            return raw
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            d = zlib.decompressobj(31)
+            return d.decompress(raw, MAX_DECODED_BYTES)
+        except zlib.error:
+            return raw
+    if raw[:3] == b"BZh":
+        try:
+            import bz2
+
+            return bz2.BZ2Decompressor().decompress(raw, MAX_DECODED_BYTES)
+        except (OSError, ValueError):
+            return raw
+    return raw
+
+
+def _printable(raw: bytes) -> bool:
+    sample = raw[:4096]
+    if not sample:
+        return False
+    good = sum(1 for b in sample if 32 <= b < 127 or b in (9, 10, 13))
+    return good / len(sample) > 0.9
+
+
+def _decode_blob(text: bytes) -> bytes | None:
+    if text.startswith(b"\\x"):
+        try:
+            return bytes.fromhex(text.replace(b"\\x", b"").decode())
+        except ValueError:
+            return None
+    if re.fullmatch(rb"[0-9a-fA-F]+", text) and len(text) % 2 == 0:
+        try:
+            return bytes.fromhex(text.decode())
+        except ValueError:
+            return None
+    try:
+        s = text.rstrip(b"=")
+        s = s + b"=" * (-len(s) % 4)
+        if b"-" in s or b"_" in s:
+            return base64.urlsafe_b64decode(s)
+        return base64.b64decode(s)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _scan_blobs(ctx: _Context, info: FileInfo, data: bytes, mult: float, depth: int, budget: list[int]) -> list[RawHit]:
+    if depth > MAX_DECODE_DEPTH:
+        return []
+    found: list[RawHit] = []
+    count = 0
+    for regex in (_B64_BLOB, _HEX_BLOB):
+        for m in regex.finditer(data):
+            if count >= MAX_BLOBS_PER_FILE or budget[0] <= 0:
+                return found
+            count += 1
+            blob = m.group(0)
+            # Long identifiers and paths are not payloads: real base64 mixes cases and digits.
+            if regex is _B64_BLOB and not (re.search(rb"[0-9]", blob[:400]) and re.search(rb"[a-z]", blob[:400]) and re.search(rb"[A-Z]", blob[:400])):
+                continue
+            raw = _decode_blob(blob)
+            if not raw or len(raw) < 40:
+                continue
+            raw = _maybe_decompress(raw)[:MAX_DECODED_BYTES]
+            budget[0] -= len(raw)
+            if not _printable(raw):
+                continue
+            line = data.count(b"\n", 0, m.start()) + 1
+            label = f"{info.path} (decoded blob at line {line})"
+            inner = _match_rules(ctx, info, raw, mult=mult * 1.5, label=label, line_offset=line)
+            inner += _scan_blobs(ctx, info, raw, mult, depth + 1, budget)
+            serious = [h for h in inner if h.severity in ("medium", "high", "critical") and h.phase != 6]
+            if serious:
+                found.append(RawHit("eng_encoded_payload", 5, "high", info, line, blob[:60].decode("ascii", "replace") + "...",
+                                    12 * mult, "encoded payload that decodes to suspicious code"))
+            found.extend(inner)
+    return found
+
+
+# --------------------------------------------------------------------------- analyzers
+
+
+def _npm_scripts(pkg_json: FileInfo, files: dict[str, FileInfo]) -> tuple[list[RawHit], set[str], str | None]:
+    hits: list[RawHit] = []
+    targets: set[str] = set()
+    try:
+        doc = json.loads(pkg_json.data.decode("utf-8", "replace"))
+    except ValueError:
+        return hits, targets, None
+    if not isinstance(doc, dict):
+        return hits, targets, None
+    name = doc.get("name") if isinstance(doc.get("name"), str) else None
+    scripts = doc.get("scripts") if isinstance(doc.get("scripts"), dict) else {}
+    base_dir = posixpath.dirname(pkg_json.role)
+    for key in LIFECYCLE:
+        cmd = scripts.get(key)
+        if not isinstance(cmd, str) or not cmd.strip():
+            continue
+        excerpt = f'"{key}": "{cmd}"'[:MAX_EXCERPT]
+        line = _line_of(pkg_json.data, f'"{key}"'.encode())
+        for ref in _SCRIPT_FILE.findall(cmd):
+            ref_path = posixpath.normpath(posixpath.join(base_dir, ref.lstrip("./") if ref.startswith("./") else ref))
+            targets.add(ref_path)
+        if _SUSPICIOUS_SCRIPT.search(cmd):
+            pts, msg = 20, f"npm {key} script downloads or runs inline code"
+        elif _BENIGN_SCRIPT.match(cmd):
+            pts, msg = 1, f"npm {key} script (build tool)"
+        else:
+            pts, msg = 4, f"npm {key} script runs at install"
+        if key == "prepare" and pts < 20:
+            pts = 1  # prepare runs for git installs and publishing, mostly builds
+        hits.append(RawHit(f"eng_npm_{key}", 1, "high" if pts >= 20 else "low", pkg_json, line, excerpt, pts, msg))
+    for section in ("dependencies", "optionalDependencies"):
+        deps = doc.get(section)
+        if isinstance(deps, dict):
+            for dep, spec in deps.items():
+                if isinstance(spec, str) and re.match(r"(https?:|git\+|git:|github:|file:)", spec):
+                    hits.append(RawHit("eng_npm_url_dependency", 6, "low", pkg_json, _line_of(pkg_json.data, dep.encode()),
+                                       f'"{dep}": "{spec}"'[:MAX_EXCERPT], 2, "dependency fetched from a URL"))
+    return hits, targets, name
+
+
+def _line_of(data: bytes, needle: bytes) -> int:
+    pos = data.find(needle)
+    return data.count(b"\n", 0, pos) + 1 if pos >= 0 else 0
+
+
+def _binary_kind(data: bytes) -> str | None:
+    if data[:4] == b"\x7fELF":
+        return "ELF"
+    if data[:2] == b"MZ":
+        return "PE"
+    if data[:4] in (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe"):
+        return "Mach-O"
+    return None
+
+
+def _provenance(files: list[FileInfo], raw_data: dict[str, bytes]) -> list[RawHit]:
+    hits: list[RawHit] = []
+    py_sources = {f.role[:-1] for f in files if f.role.endswith(".py")}
+    for info in files:
+        base = posixpath.basename(info.role)
+        ext = _ext(info.role)
+        kind = _binary_kind(info.data[:8])
+        if kind:
+            if ext in NATIVE_EXT:
+                hits.append(RawHit("eng_native_binary", 6, "low", info, 0, f"{kind} {ext}", 2, "native extension binary"))
+            else:
+                pts = 10 if not info.install_time else 20
+                hits.append(RawHit("eng_executable", 6, "medium", info, 0, kind, pts, f"{kind} executable shipped in package"))
+        elif ext == ".pyc" and info.role[:-1] not in py_sources and not info.role.startswith("__pycache__"):
+            hits.append(RawHit("eng_pyc_only", 6, "medium", info, 0, "compiled python", 5, "compiled Python without source"))
+        elif ext in (".exe", ".scr", ".msi", ".dll"):
+            hits.append(RawHit("eng_executable", 6, "medium", info, 0, ext, 8, "Windows executable shipped in package"))
+        if base.startswith(".") and base not in COMMON_HIDDEN and not base.startswith((".eslintrc", ".prettierrc", ".babelrc", ".github")):
+            hits.append(RawHit("eng_hidden_file", 6, "low", info, 0, base, 1, "hidden file"))
+        if info.role.endswith(".pth") and re.search(rb"(?m)^\s*import\s", info.data):
+            hits.append(RawHit("eng_pth_import", 1, "high", info, _line_of(info.data, b"import"),
+                               info.data[:MAX_EXCERPT].decode("utf-8", "replace").split("\n")[0], 8,
+                               ".pth file runs code at every interpreter start"))
+        if info.lang == "python" and info.size > 2000:
+            longest = max(len(line) for line in info.data[:MAX_SCAN_BYTES].split(b"\n"))
+            if longest > 20000:
+                hits.append(RawHit("eng_long_line", 5, "medium", info, 0, f"{longest} chars on one line", 4,
+                                   "very long line in Python source (packed or obfuscated code)"))
+    return hits
+
+
+def _metadata_name(files: list[FileInfo]) -> str | None:
+    for info in files:
+        base = posixpath.basename(info.role)
+        if base in ("PKG-INFO", "METADATA") and info.role.count("/") <= 1:
+            m = re.search(rb"(?m)^Name:\s*(\S+)", info.data[:4096])
+            if m:
+                return m.group(1).decode("utf-8", "replace")
+    return None
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _aggregate(hits: list[RawHit]) -> list[Finding]:
+    # One finding per rule per file (location); the first hit in a file carries its points.
+    per_rule_file: dict[tuple[str, str], RawHit] = {}
+    for h in hits:
+        key = (h.rule_id, h.label or h.file.path)
+        cur = per_rule_file.get(key)
+        if cur is None or h.points > cur.points:
+            per_rule_file[key] = h
+    by_rule: dict[str, list[RawHit]] = defaultdict(list)
+    for h in per_rule_file.values():
+        by_rule[h.rule_id].append(h)
+    findings: list[tuple[RawHit, float]] = []
+    for rule_id, group in by_rule.items():
+        group.sort(key=lambda h: -h.points)
+        for k, h in enumerate(group):
+            factor = 0.5 ** k if k < MAX_FILES_PER_RULE else 0.0
+            findings.append((h, h.points * factor))
+    # Cap the noise of low-severity capability rules outside install-time code.
+    low_used: dict[int, float] = defaultdict(float)
+    out: list[Finding] = []
+    findings.sort(key=lambda t: -t[1])
+    for h, pts in findings:
+        if h.severity == "low" and not h.file.install_time and not h.rule_id.startswith("eng_"):
+            room = max(0.0, LOW_SEVERITY_CAP_PER_PHASE - low_used[h.phase])
+            pts = min(pts, room)
+            low_used[h.phase] += pts
+        points = int(round(pts))
+        if points == 0 and pts > 0 and h.severity != "low":
+            points = 1
+        out.append(Finding(h.rule_id, h.phase, h.label or h.file.path, h.line, h.excerpt[:200], points, h.message))
+    return out
+
+
+COMBOS = (
+    # (required phases, rule id, phase of the combo finding, points, message)
+    ((4, 3), "eng_combo_cred_network", 3, 12, "reads credentials and sends data over the network"),
+    ((5, 2), "eng_combo_decode_exec", 5, 10, "decodes data and executes it"),
+    ((3, 2), "eng_combo_download_exec", 3, 8, "network access combined with code execution"),
+)
+
+
+def _combos(hits: list[RawHit]) -> list[RawHit]:
+    by_file: dict[str, list[RawHit]] = defaultdict(list)
+    for h in hits:
+        if h.severity in ("medium", "high", "critical") and not h.rule_id.startswith("eng_combo"):
+            by_file[h.file.path].append(h)
+    out: list[RawHit] = []
+    for path, group in by_file.items():
+        phases = {h.phase for h in group}
+        info = group[0].file
+        for needed, rule_id, phase, pts, msg in COMBOS:
+            if all(p in phases for p in needed):
+                first = min((h for h in group if h.phase in needed), key=lambda h: h.line or 1 << 30)
+                out.append(RawHit(rule_id, phase, "high", info, first.line, first.excerpt, pts * info.mult, msg))
+    return out
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: CompiledRules, ecosystem: str | None,
+                package_name: str | None) -> list[Finding]:
+    by_role = {f.role: f for f in files}
+    if ecosystem is None:
+        if "package.json" in by_role:
+            ecosystem = "npm"
+        elif any(r in by_role for r in ("setup.py", "pyproject.toml", "PKG-INFO", "setup.cfg")) or any(
+            r.endswith(".dist-info/METADATA") for r in by_role
+        ):
+            ecosystem = "pypi"
+    ctx = _Context(compiled, ecosystem)
+    hits: list[RawHit] = []
+    install_targets: set[str] = set()
+    pkg = by_role.get("package.json")
+    if pkg is not None:
+        npm_hits, install_targets, npm_name = _npm_scripts(pkg, by_role)
+        package_name = package_name or npm_name
+        for h in npm_hits:
+            h.file = pkg
+        hits.extend(npm_hits)
+    package_name = package_name or _metadata_name(files)
+    for info in files:
+        _location(info, install_targets)
+    for h in hits:
+        pass
+    for info in files:
+        if not info.is_text:
+            continue
+        hits.extend(_match_rules(ctx, info, info.data, mult=info.mult))
+        if info.lang in ("python", "javascript", "shell", "other") and info.mult >= 1.0:
+            hits.extend(_scan_blobs(ctx, info, info.data, info.mult, 1, [MAX_DECODED_BYTES]))
+    hits.extend(_provenance(files, {}))
+    for entry in specials:
+        info = FileInfo(entry.path, entry.path, b"", 0, False)
+        what = {"symlink": "symbolic link", "hardlink": "hard link", "device": "device file", "fifo": "named pipe",
+                "unsafe_path": "path escaping the package root", "other": "special archive entry"}[entry.kind]
+        excerpt = f"{entry.path} -> {entry.target}" if entry.target else entry.path
+        hits.append(RawHit(f"eng_{entry.kind}", 6, "high" if entry.kind == "unsafe_path" else "medium", info, 0,
+                           excerpt[:MAX_EXCERPT], SPECIAL_POINTS[entry.kind], f"{what} not followed"))
+    if package_name:
+        target = typosquat_target(package_name, ecosystem)
+        if target:
+            anchor = pkg or by_role.get("setup.py") or by_role.get("PKG-INFO") or FileInfo("(package name)", "", b"", 0)
+            hits.append(RawHit("eng_typosquat", 6, "medium", anchor, 0, f"{package_name} ~ {target}", 10,
+                               f"name '{package_name}' imitates popular package '{target}'"))
+    hits.extend(_combos(hits))
+    return _aggregate(hits)
+
+
+def _build_result(findings: list[Finding], source_hash: str, file_stats: dict, file_hashes: dict[str, str]) -> ScanResult:
+    phases = []
+    for number, name in PHASE_NAMES.items():
+        mine = sorted((f for f in findings if f.phase == number), key=lambda f: (-f.points, f.file, f.line))
+        score = sum(f.points for f in mine)
+        strings = [f.summary() for f in mine if f.points > 0][:MAX_FINDINGS_PER_PHASE]
+        phases.append(PhaseResult(number, name, score, strings))
+    score = sum(p.score for p in phases)
+    ordered = sorted(findings, key=lambda f: (f.phase, -f.points, f.file, f.line))
+    return ScanResult(phases, score, verdict_for_score(score), source_hash, file_stats, ordered, file_hashes)
+
+
+def _file_infos(items: list[tuple[str, bytes, int]]) -> list[FileInfo]:
+    root = strip_common_root([p for p, _, _ in items])
+    out = []
+    for path, data, size in items:
+        role = path[len(root):] if root else path
+        scan = data[:MAX_SCAN_BYTES]
+        text = _is_text(scan)
+        out.append(FileInfo(path, role, scan, size, text, _lang(role, scan) if text else "binary"))
+    return out
+
+
+def _stats(files: list[FileInfo]) -> dict:
+    py = sum(1 for f in files if _ext(f.role) in PY_EXT)
+    js = sum(1 for f in files if _ext(f.role) in JS_EXT)
+    return {
+        "total_files": len(files),
+        "python": py,
+        "javascript": js,
+        "other": len(files) - py - js,
+        "total_size_bytes": sum(f.size for f in files),
+    }
+
+
+def scan_archive(data_or_path, rules_or_compiled, *, filename: str | None = None, ecosystem: str | None = None,
+                 package_name: str | None = None, limits: ArchiveLimits | None = None) -> ScanResult:
+    """Scan a .tgz/.tar.gz/.tar/.whl/.zip archive in memory, never extracting it."""
+    compiled = compile_rules(rules_or_compiled)
+    data = load_bytes(data_or_path)
+    if filename is None:
+        filename = str(data_or_path) if not isinstance(data_or_path, (bytes, bytearray, memoryview)) else ""
+    entries = read_archive(data, filename, limits or ArchiveLimits())
+    regular = [e for e in entries if e.kind == "file"]
+    specials = [e for e in entries if e.kind != "file"]
+    # Later duplicates of one path win, as they would on extraction.
+    seen: dict[str, Entry] = {}
+    for e in regular:
+        seen[e.path] = e
+    regular = list(seen.values())
+    file_hashes = {e.path: "sha256:" + sha256_hex(e.data) for e in regular}
+    files = _file_infos([(e.path, e.data, e.size) for e in regular])
+    findings = _scan_files(files, specials, compiled, ecosystem, package_name)
+    return _build_result(findings, "sha256:" + sha256_hex(data), _stats(files), file_hashes)
+
+
+def scan_directory(path, rules_or_compiled, *, ecosystem: str | None = None, package_name: str | None = None) -> ScanResult:
+    """Scan a directory tree without following symlinks; source_hash is its tree hash."""
+    compiled = compile_rules(rules_or_compiled)
+    root = Path(path)
+    items: list[tuple[str, bytes, int]] = []
+    specials: list[Entry] = []
+    digests: list[tuple[str, str]] = []
+    stack = [(root, "")]
+    while stack:
+        directory, prefix = stack.pop()
+        with os.scandir(directory) as it:
+            for entry in it:
+                rel = f"{prefix}{entry.name}"
+                if entry.is_symlink():
+                    try:
+                        target = os.readlink(entry.path)
+                    except OSError:
+                        target = ""
+                    specials.append(Entry(rel, "symlink", target=target))
+                elif entry.is_dir(follow_symlinks=False):
+                    if rel != ".git":
+                        stack.append((Path(entry.path), rel + "/"))
+                elif entry.is_file(follow_symlinks=False):
+                    h = hashlib.sha256()
+                    head = b""
+                    size = 0
+                    with open(entry.path, "rb") as fh:
+                        for chunk in iter(lambda: fh.read(1 << 20), b""):
+                            if len(head) < MAX_SCAN_BYTES:
+                                head += chunk[: MAX_SCAN_BYTES - len(head)]
+                            h.update(chunk)
+                            size += len(chunk)
+                    digests.append((rel, h.hexdigest()))
+                    items.append((rel, head, size))
+                else:
+                    mode = entry.stat(follow_symlinks=False).st_mode
+                    import stat as _stat
+
+                    kind = "fifo" if _stat.S_ISFIFO(mode) else "device" if (_stat.S_ISCHR(mode) or _stat.S_ISBLK(mode)) else "other"
+                    specials.append(Entry(rel, kind))
+    items.sort(key=lambda t: t[0].encode("utf-8", "surrogateescape"))
+    file_hashes = {rel: "sha256:" + d for rel, d in digests}
+    files = _file_infos(items) if False else [
+        FileInfo(p, p, d, s, _is_text(d), _lang(p, d) if _is_text(d) else "binary") for p, d, s in items
+    ]
+    findings = _scan_files(files, specials, compiled, ecosystem, package_name)
+    return _build_result(findings, tree_hash_entries(digests), _stats(files), file_hashes)

@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from scans.constants import SourceType, Verdict
+from sigil.ids import PublicIdField
+
+
+class Scan(models.Model):
+    """A scan the CLI ran and submitted: metadata only, never source code."""
+
+    public_id = PublicIdField(prefix="scn_")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scans")
+    quarantine_id = models.CharField(max_length=200)
+    source_type = models.CharField(max_length=8, choices=SourceType.choices)
+    source_ref = models.CharField(max_length=2048)
+    source_hash = models.CharField(max_length=71, blank=True, db_index=True)
+    score = models.PositiveIntegerField()
+    verdict = models.CharField(max_length=8, choices=Verdict.choices)
+    phases = models.JSONField(default=list)
+    file_stats = models.JSONField(null=True, blank=True)
+    cli_version = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "quarantine_id"], name="scan_unique_quarantine_per_user"),
+        ]
+        indexes = [
+            # GET /v1/scans: the caller's history, newest first (cursor on created_at, id).
+            models.Index(fields=["user", "-created_at", "-id"], name="scan_user_history"),
+        ]
+
+    def __str__(self):
+        return self.public_id

@@ -1,0 +1,66 @@
+"""Request-level guards that must run before any view parses the body."""
+import io
+import logging
+
+from django.conf import settings
+from django.core.handlers.wsgi import LimitedStream
+
+from sigil.api.errors import UNAVAILABLE_ERRORS, envelope_response
+
+logger = logging.getLogger(__name__)
+
+
+def _too_large():
+    limit_mb = settings.MAX_REQUEST_BODY_BYTES // (1024 * 1024)
+    return envelope_response(413, f"Request body exceeds the maximum size of {limit_mb} MB.")
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over MAX_REQUEST_BODY_BYTES before anything reads them.
+
+    A declared Content-Length over the limit is refused unread. A chunked body (no
+    Content-Length) is read here, at most limit + 1 bytes, so a client cannot stream an
+    unbounded body by omitting the header. A Content-Length that understates the body only
+    ever yields that many bytes (Django's LimitedStream), so a lie cannot smuggle more in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        declared = request.META.get("CONTENT_LENGTH")
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if declared:
+            try:
+                length = int(declared)
+            except ValueError:
+                return envelope_response(400, "Content-Length must be an integer.")
+            if length < 0:
+                return envelope_response(400, "Content-Length must not be negative.")
+            if length > limit:
+                return _too_large()
+        elif chunked:
+            raw = request.environ.get("wsgi.input")
+            data = raw.read(limit + 1) if raw is not None else b""
+            if len(data) > limit:
+                return _too_large()
+            request.META["CONTENT_LENGTH"] = str(len(data))
+            request._stream = LimitedStream(io.BytesIO(data), len(data))
+        return self.get_response(request)
+
+
+class ServiceUnavailableMiddleware:
+    """Answer 503 in the envelope when the database or Redis is down outside a DRF view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, UNAVAILABLE_ERRORS):
+            logger.error("backing service unavailable on %s: %s", request.path, exception.__class__.__name__)
+            return envelope_response(503, "A backing service is unavailable; retry shortly.", {"Retry-After": "5"})
+        return None

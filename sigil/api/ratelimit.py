@@ -1,0 +1,77 @@
+"""Per-tier request limits on django-ratelimit counters (the shared cache), with headers."""
+import time
+
+from django.conf import settings
+from django_ratelimit.core import get_usage
+from rest_framework.throttling import BaseThrottle
+
+from accounts.constants import TIER_LIMITS
+
+
+def client_address(request) -> str:
+    """The peer address. Behind a proxy, set SIGIL_TRUSTED_PROXIES to read X-Forwarded-For."""
+    http_request = getattr(request, "_request", request)
+    forwarded = http_request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = settings.SIGIL_TRUSTED_PROXIES
+    if hops and forwarded:
+        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+        if len(addresses) >= hops:
+            return addresses[-hops]
+    return http_request.META.get("REMOTE_ADDR", "unknown")
+
+
+def count_request(request, *, group: str, key: str, limit: int, period_seconds: int, increment: bool = True) -> dict:
+    """Count one request against a fixed window; returns limit, remaining, reset (epoch), retry_after."""
+    http_request = getattr(request, "_request", request)
+    usage = get_usage(
+        http_request,
+        group=group,
+        key=lambda _group, _request: key,
+        rate=f"{limit}/{period_seconds}s",
+        increment=increment,
+    )
+    time_left = max(1, int(usage["time_left"]))
+    return {
+        "limit": limit,
+        "remaining": max(0, limit - usage["count"]),
+        "reset": int(time.time()) + time_left,
+        "retry_after": time_left,
+        "exceeded": usage["count"] > limit if increment else usage["count"] >= limit,
+    }
+
+
+class TierRateThrottle(BaseThrottle):
+    """Requests per minute: per user by tier when authenticated, per address when anonymous."""
+
+    def allow_request(self, request, view):
+        user = request.user
+        if user is not None and user.is_authenticated:
+            limit = TIER_LIMITS[user.tier].requests_per_minute
+            key, group = f"user:{user.pk}", "requests-user"
+        else:
+            limit = settings.SIGIL_ANONYMOUS_PER_MINUTE
+            key, group = f"addr:{client_address(request)}", "requests-anon"
+        usage = count_request(request, group=group, key=key, limit=limit, period_seconds=60)
+        if user is not None and user.is_authenticated:
+            request._request.sigil_rate_usage = usage
+        self.retry_after = usage["retry_after"]
+        return not usage["exceeded"]
+
+    def wait(self):
+        return self.retry_after
+
+
+class RateLimitHeadersMiddleware:
+    """Copy the request's rate-limit usage into X-RateLimit-* headers, on errors too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        usage = getattr(request, "sigil_rate_usage", None)
+        if usage is not None:
+            response["X-RateLimit-Limit"] = str(usage["limit"])
+            response["X-RateLimit-Remaining"] = str(usage["remaining"])
+            response["X-RateLimit-Reset"] = str(usage["reset"])
+        return response

@@ -1,0 +1,10 @@
+"""Envelope answers for what no view handles: unknown routes and unhandled exceptions."""
+from sigil.api.errors import envelope_response
+
+
+def not_found(request, exception=None):
+    return envelope_response(404, f"No route for {request.method} {request.path}.")
+
+
+def server_error(request):
+    return envelope_response(500, "Internal server error.")

@@ -1,0 +1,208 @@
+"""Sigil settings: embedded defaults, production by environment variables (see README)."""
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from sigil.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", False)
+_EMBEDDED_SECRET = "embedded-insecure-secret-key-change-me-for-production-use-only"
+SECRET_KEY = env_secret("SECRET_KEY", _EMBEDDED_SECRET)
+JWT_SIGNING_KEY = env_secret("JWT_SIGNING_KEY", SECRET_KEY + ":jwt")
+if JWT_SIGNING_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY")
+
+SIGIL_PUBLIC_URL = env_str("SIGIL_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["localhost", "127.0.0.1", "[::1]", "testserver"]
+CSRF_TRUSTED_ORIGINS = [SIGIL_PUBLIC_URL]
+PRODUCTION = SIGIL_PUBLIC_URL.startswith("https://")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "accounts",
+    "scans",
+    "intel",
+    "signatures",
+    "marketplace",
+]
+
+MIDDLEWARE = [
+    "sigil.api.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sigil.api.middleware.ServiceUnavailableMiddleware",
+    "sigil.api.ratelimit.RateLimitHeadersMiddleware",
+]
+
+ROOT_URLCONF = "sigil.urls"
+WSGI_APPLICATION = "sigil.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sigil"}}
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_MAX_LENGTH = 256
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+                    if not DEBUG and env_bool("SIGIL_COLLECTSTATIC", False)
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Request bodies over 1 MB are refused before parsing (sigil.api.middleware).
+MAX_REQUEST_BODY_BYTES = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["sigil.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["sigil.api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "sigil.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["sigil.api.ratelimit.TierRateThrottle"],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sigil API",
+    "DESCRIPTION": "Supply-chain security: scans, threat intelligence, signatures, marketplace verification.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+SIMPLE_JWT = {
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=3600),
+    "ISSUER": env_str("JWT_ISSUER", SIGIL_PUBLIC_URL),
+    "AUDIENCE": env_str("JWT_AUDIENCE", "sigil-api"),
+    "USER_ID_FIELD": "public_id",
+    "USER_ID_CLAIM": "sub",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "LEEWAY": 0,
+    "UPDATE_LAST_LOGIN": False,
+}
+
+# Rate limits: django-ratelimit counters on the default cache (Redis in production).
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_ENABLE = True
+SIGIL_LOGIN_FAILURES_PER_EMAIL = env_int("SIGIL_LOGIN_FAILURES_PER_EMAIL", 5)
+SIGIL_LOGIN_FAILURES_PER_ADDRESS = env_int("SIGIL_LOGIN_FAILURES_PER_ADDRESS", 20)
+SIGIL_LOGIN_WINDOW_SECONDS = env_int("SIGIL_LOGIN_WINDOW_SECONDS", 900)
+SIGIL_ANONYMOUS_PER_MINUTE = env_int("SIGIL_ANONYMOUS_PER_MINUTE", 30)
+if not REDIS_URL:
+    # Local memory is per process: fine for the embedded single-process server.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL if CELERY_BROKER_URL else None)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
+CELERY_TIMEZONE = "UTC"
+
+# Outbound network (marketplace): guarded client. See DESIGN.md, Outbound network.
+PYPI_URL = env_str("PYPI_URL", "https://pypi.org").rstrip("/")
+NPM_REGISTRY_URL = env_str("NPM_REGISTRY_URL", "https://registry.npmjs.org").rstrip("/")
+# host:port pairs allowed over plain http and on non-global addresses (tests' fake registries).
+SIGIL_OUTBOUND_ALLOWLIST = env_list("SIGIL_OUTBOUND_ALLOWLIST")
+SIGIL_VERIFY_WAIT_SECONDS = env_int("SIGIL_VERIFY_WAIT_SECONDS", 60)
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if SECRET_KEY == _EMBEDDED_SECRET:
+        raise ImproperlyConfigured("Set SECRET_KEY in production (SIGIL_PUBLIC_URL is https)")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+SIGIL_TRUSTED_PROXIES = env_int("SIGIL_TRUSTED_PROXIES", 0)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from sigil.api.views import not_found
+
+handler404 = "sigil.api.views.not_found"
+handler500 = "sigil.api.views.server_error"
+
+urlpatterns = [
+    path("v1/auth/", include("accounts.api.urls")),
+    path("v1/", include("scans.api.urls")),
+    path("v1/", include("intel.api.urls")),
+    path("v1/", include("signatures.api.urls")),
+    path("v1/", include("marketplace.api.urls")),
+    path("v1/openapi.json", SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]), name="openapi"),
+    path("v1/docs", SpectacularSwaggerView.as_view(url_name="openapi", authentication_classes=[], permission_classes=[]), name="docs"),
+    path("admin/", admin.site.urls),
+    path("", include("intel.urls")),
+    path("", include("marketplace.urls")),
+    # Anything else is a 404 in the envelope, also with DEBUG on.
+    re_path(r"^", not_found),
+]
