@@ -20,6 +20,10 @@ class Scan(models.Model):
     phases = models.JSONField(default=list)
     file_stats = models.JSONField(null=True, blank=True)
     cli_version = models.CharField(max_length=64, blank=True)
+    # The package the scan was about, parsed from source_ref when it names one (intel.normalize).
+    ecosystem = models.CharField(max_length=8, blank=True)
+    package_name = models.CharField(max_length=214, blank=True)
+    package_version = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -28,7 +32,10 @@ class Scan(models.Model):
         ]
         indexes = [
             # GET /v1/scans: the caller's history, newest first (cursor on created_at, id).
+            # Also the daily quota: the user's scans since UTC midnight.
             models.Index(fields=["user", "-created_at", "-id"], name="scan_user_history"),
+            # Publisher reputation and the publisher page: community scans of a package's versions.
+            models.Index(fields=["ecosystem", "package_name", "package_version"], name="scan_package"),
         ]
 
     def __str__(self):

@@ -1,0 +1,46 @@
+"""The Analysts group: exactly the permissions the report-curation workflow needs."""
+from django.db.models import Q
+
+from intel.constants import ANALYSTS_GROUP
+
+# (app_label, codename). Analysts read everything they triage, change reports (review actions
+# and correcting the parsed package), edit threat text, and write detection signatures.
+ANALYST_PERMISSIONS = (
+    ("intel", "view_report"),
+    ("intel", "change_report"),
+    ("intel", "view_reportreview"),
+    ("intel", "view_threat"),
+    ("intel", "change_threat"),
+    ("intel", "view_publisher"),
+    ("intel", "view_package"),
+    ("intel", "view_packageversion"),
+    ("scans", "view_scan"),
+    ("signatures", "view_signature"),
+    ("signatures", "add_signature"),
+    ("signatures", "change_signature"),
+)
+
+
+def ensure_analysts_group(*, group_model, permission_model) -> None:
+    """Create the group and grant every listed permission that exists (idempotent).
+
+    Called from a migration and again after every migrate (post_migrate), so permissions of
+    apps migrated later (signatures) are granted as soon as they exist.
+    """
+    group, _ = group_model.objects.get_or_create(name=ANALYSTS_GROUP)
+    wanted = Q(pk__in=[])
+    for app_label, codename in ANALYST_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.add(*permission_model.objects.filter(wanted))
+
+
+def grant_after_migrate(sender, using="default", **kwargs) -> None:
+    """post_migrate runs once per app; signatures' permissions exist only after its turn."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db import connections
+
+    if sender.label not in {"intel", "scans", "signatures"}:
+        return
+    if "auth_group" not in connections[using].introspection.table_names():
+        return
+    ensure_analysts_group(group_model=Group, permission_model=Permission)

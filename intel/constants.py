@@ -1,0 +1,77 @@
+from django.db import models
+
+
+class Ecosystem(models.TextChoices):
+    NPM = "npm", "npm"
+    PYPI = "pypi", "PyPI"
+    GITHUB = "github", "GitHub"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+# Severity order: a weaker report never lowers a threat's severity.
+SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class Category(models.TextChoices):
+    CREDENTIAL_EXFILTRATION = "credential_exfiltration"
+    BACKDOOR = "backdoor"
+    INSTALL_HOOK_ABUSE = "install_hook_abuse"
+    TYPOSQUAT = "typosquat"
+    OBFUSCATED_PAYLOAD = "obfuscated_payload"
+    CRYPTOMINER = "cryptominer"
+    DATA_EXFILTRATION = "data_exfiltration"
+    OTHER = "other"
+
+
+class ReportSourceType(models.TextChoices):
+    GIT = "git"
+    PIP = "pip"
+    NPM = "npm"
+    URL = "url"
+
+
+class ReportStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+
+
+class ReviewAction(models.TextChoices):
+    START_REVIEW = "start_review", "Start review"
+    VERIFY = "verify", "Verify"
+    REJECT = "reject", "Reject"
+    PROMOTE = "promote", "Promote to signature"
+
+
+# Which statuses each review action may start from (state changes go through one method).
+ALLOWED_TRANSITIONS = {
+    ReviewAction.START_REVIEW: ({ReportStatus.SUBMITTED}, ReportStatus.IN_REVIEW),
+    ReviewAction.VERIFY: ({ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW}, ReportStatus.VERIFIED),
+    ReviewAction.REJECT: ({ReportStatus.SUBMITTED, ReportStatus.IN_REVIEW}, ReportStatus.REJECTED),
+}
+
+
+class RecommendedAction(models.TextChoices):
+    REJECT = "reject", "Reject"
+    REVIEW = "review", "Review"
+    MONITOR = "monitor", "Monitor"
+
+
+# Default recommendation for a verified threat of this severity.
+RECOMMENDED_ACTION_FOR_SEVERITY = {
+    Severity.LOW: RecommendedAction.MONITOR,
+    Severity.MEDIUM: RecommendedAction.REVIEW,
+    Severity.HIGH: RecommendedAction.REJECT,
+    Severity.CRITICAL: RecommendedAction.REJECT,
+}
+
+REPORT_MESSAGE = "Thank you. This report will be reviewed and may generate new detection signatures."
+
+ANALYSTS_GROUP = "Analysts"

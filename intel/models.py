@@ -1,0 +1,191 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from intel.constants import (
+    ALLOWED_TRANSITIONS,
+    Category,
+    Ecosystem,
+    RecommendedAction,
+    ReportSourceType,
+    ReportStatus,
+    ReviewAction,
+    Severity,
+)
+from sigil.ids import PublicIdField
+
+
+class InvalidTransition(Exception):
+    """A review action that the report's current status does not allow."""
+
+
+class Publisher(models.Model):
+    """A registry account (npm user, PyPI user, GitHub owner) that publishes packages."""
+
+    public_id = PublicIdField(prefix="pub_")
+    ecosystem = models.CharField(max_length=8, choices=Ecosystem.choices)
+    # Registry user names are case-insensitive; `name` is stored lower-case, `display_name` as seen.
+    name = models.CharField(max_length=214)
+    display_name = models.CharField(max_length=214, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # GET /v1/publisher/{id}?ecosystem= and publisher_get_or_create: (ecosystem, name).
+            models.UniqueConstraint(fields=["ecosystem", "name"], name="publisher_unique_name"),
+        ]
+        indexes = [
+            # GET /v1/publisher/{id} without ?ecosystem=: by name alone.
+            models.Index(fields=["name"], name="publisher_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.ecosystem}:{self.display_name or self.name}"
+
+
+class Package(models.Model):
+    """A package name in one ecosystem, normalised (PyPI: PEP 503, npm: lower case with scope)."""
+
+    ecosystem = models.CharField(max_length=8, choices=Ecosystem.choices)
+    name = models.CharField(max_length=214)
+    publisher = models.ForeignKey(Publisher, null=True, blank=True, on_delete=models.SET_NULL, related_name="packages")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # package_version_record and threats_matching(package_versions=...): (ecosystem, name).
+            models.UniqueConstraint(fields=["ecosystem", "name"], name="package_unique_name"),
+        ]
+        # publisher -> packages (reputation, publisher page) is served by the FK's own index.
+
+    def __str__(self):
+        return f"{self.ecosystem}:{self.name}"
+
+
+class PackageVersion(models.Model):
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # threats_matching(package_versions=...): (package, version).
+            models.UniqueConstraint(fields=["package", "version"], name="package_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.package}@{self.version}"
+
+
+class Threat(models.Model):
+    """Verified threat data: a content hash and/or package versions known to be malicious."""
+
+    reference = models.CharField(max_length=24, unique=True, editable=False)  # THR-YYYY-NNNN
+    year = models.PositiveIntegerField(editable=False)
+    sequence = models.PositiveIntegerField(editable=False)
+    content_hash = models.CharField(max_length=71, blank=True)
+    package_versions = models.ManyToManyField(PackageVersion, blank=True, related_name="threats")
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    description = models.TextField()
+    recommended_action = models.CharField(max_length=8, choices=RecommendedAction.choices)
+    # Further links beyond the threat's own public page (advisories, write-ups).
+    extra_references = models.JSONField(default=list, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    reports_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # GET /v1/threat/{hash}, threats_matching(hashes=...), verify: one threat per content hash.
+            models.UniqueConstraint(fields=["content_hash"], condition=~Q(content_hash=""), name="threat_unique_hash"),
+            models.UniqueConstraint(fields=["year", "sequence"], name="threat_unique_sequence"),
+        ]
+        # /threats/THR-YYYY-NNNN is served by the unique index on `reference`;
+        # threats by package version by the M2M table's (threat, packageversion) indexes.
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def public_url(self) -> str:
+        return f"{settings.SIGIL_PUBLIC_URL}/threats/{self.reference}"
+
+    @property
+    def references(self) -> list[str]:
+        return [self.public_url, *[str(r) for r in self.extra_references]]
+
+
+class Report(models.Model):
+    """A community threat report; it changes threat data only once an analyst verifies it."""
+
+    public_id = PublicIdField(prefix="rpt_")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
+    source_type = models.CharField(max_length=8, choices=ReportSourceType.choices)
+    source_ref = models.CharField(max_length=2048)
+    source_hash = models.CharField(max_length=71, blank=True)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    description = models.TextField(max_length=10000)
+    evidence = models.JSONField(default=list, blank=True)
+    scan = models.ForeignKey("scans.Scan", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    # Parsed from source_ref at submission; an analyst may correct them before verifying.
+    ecosystem = models.CharField(max_length=8, choices=Ecosystem.choices, blank=True)
+    package_name = models.CharField(max_length=214, blank=True)
+    package_version = models.CharField(max_length=128, blank=True)
+    status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED)
+    threat = models.ForeignKey(Threat, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # POST /v1/report: reports by this user in the last hour (10/hour limit).
+            models.Index(fields=["user", "created_at"], name="report_user_recent"),
+            # Admin triage list: filter by status, newest first.
+            models.Index(fields=["status", "-created_at"], name="report_triage"),
+            # Admin search/filter and "other reports of this hash".
+            models.Index(fields=["source_hash"], name="report_hash"),
+            models.Index(fields=["ecosystem", "package_name"], name="report_package"),
+        ]
+
+    def __str__(self):
+        return self.public_id
+
+    def transition(self, action: str) -> tuple[str, str]:
+        """Apply a review action to the status; returns (from, to) or raises InvalidTransition."""
+        allowed_from, to_status = ALLOWED_TRANSITIONS[action]
+        if self.status not in allowed_from:
+            raise InvalidTransition(f"Cannot {ReviewAction(action).label.lower()} a report that is {self.get_status_display().lower()}.")
+        from_status, self.status = self.status, to_status
+        return from_status, to_status
+
+
+class ReportReview(models.Model):
+    """One analyst decision on a report: who, what, why, when. Append-only."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reviews")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="report_reviews")
+    action = models.CharField(max_length=16, choices=ReviewAction.choices)
+    from_status = models.CharField(max_length=12, choices=ReportStatus.choices)
+    to_status = models.CharField(max_length=12, choices=ReportStatus.choices)
+    reason = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        # A report's history is served by the report FK's index.
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Report reviews are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Report reviews are append-only.")
+
+    def __str__(self):
+        return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
