@@ -10,6 +10,7 @@ import json
 import os
 import posixpath
 import re
+import stat
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -134,7 +135,9 @@ def _lang(role: str, data: bytes) -> str:
         return "shell"
     if ext == ".json":
         return "json"
-    if ext in CONFIG_EXT or base in ("pkg-info", "metadata", "entry_points.txt", "setup.cfg"):
+    if base in ("pkg-info", "metadata"):
+        return "doc"  # package metadata: the README lives here
+    if ext in CONFIG_EXT or base in ("entry_points.txt", "setup.cfg"):
         return "config"
     if ext in DOC_EXT or base.startswith(("readme", "license", "licence", "changelog", "changes", "history", "authors", "notice", "copying")):
         return "doc"
@@ -396,7 +399,7 @@ def _binary_kind(data: bytes) -> str | None:
     return None
 
 
-def _provenance(files: list[FileInfo], raw_data: dict[str, bytes]) -> list[RawHit]:
+def _provenance(files: list[FileInfo]) -> list[RawHit]:
     hits: list[RawHit] = []
     py_sources = {f.role[:-1] for f in files if f.role.endswith(".py")}
     for info in files:
@@ -523,15 +526,13 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     package_name = package_name or _metadata_name(files)
     for info in files:
         _location(info, install_targets)
-    for h in hits:
-        pass
     for info in files:
         if not info.is_text:
             continue
         hits.extend(_match_rules(ctx, info, info.data, mult=info.mult))
         if info.lang in ("python", "javascript", "shell", "other") and info.mult >= 1.0:
             hits.extend(_scan_blobs(ctx, info, info.data, info.mult, 1, [MAX_DECODED_BYTES]))
-    hits.extend(_provenance(files, {}))
+    hits.extend(_provenance(files))
     for entry in specials:
         info = FileInfo(entry.path, entry.path, b"", 0, False)
         what = {"symlink": "symbolic link", "hardlink": "hard link", "device": "device file", "fifo": "named pipe",
@@ -641,14 +642,11 @@ def scan_directory(path, rules_or_compiled, *, ecosystem: str | None = None, pac
                     items.append((rel, head, size))
                 else:
                     mode = entry.stat(follow_symlinks=False).st_mode
-                    import stat as _stat
-
-                    kind = "fifo" if _stat.S_ISFIFO(mode) else "device" if (_stat.S_ISCHR(mode) or _stat.S_ISBLK(mode)) else "other"
+                    kind = "fifo" if stat.S_ISFIFO(mode) else "device" if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "other"
                     specials.append(Entry(rel, kind))
     items.sort(key=lambda t: t[0].encode("utf-8", "surrogateescape"))
     file_hashes = {rel: "sha256:" + d for rel, d in digests}
-    files = _file_infos(items) if False else [
-        FileInfo(p, p, d, s, _is_text(d), _lang(p, d) if _is_text(d) else "binary") for p, d, s in items
-    ]
+    # A directory is the package root itself: no shared top folder to strip.
+    files = [FileInfo(p, p, d, n, _is_text(d), _lang(p, d) if _is_text(d) else "binary") for p, d, n in items]
     findings = _scan_files(files, specials, compiled, ecosystem, package_name)
     return _build_result(findings, tree_hash_entries(digests), _stats(files), file_hashes)

@@ -1,0 +1,42 @@
+"""Sigil's scanner: pure Python, no Django. Reads packages and trees, never runs them."""
+
+from .archive import (
+    MAX_MEMBER_SIZE,
+    MAX_MEMBERS,
+    MAX_RATIO,
+    MAX_TOTAL_SIZE,
+    ArchiveLimits,
+)
+from .errors import ArchiveError, ArchiveLimitExceeded, EngineError, InvalidPattern
+from .hashing import tree_hash
+from .result import PHASE_NAMES, Finding, PhaseResult, ScanResult, verdict_for_score
+from .rules import CompiledRules, Rule, compile_rules, load_builtin_rules, validate_pattern
+from .scanner import MAX_SCAN_BYTES, scan_archive, scan_directory
+from .typosquat import typosquat_target
+
+__all__ = [
+    "ArchiveError",
+    "ArchiveLimitExceeded",
+    "ArchiveLimits",
+    "CompiledRules",
+    "EngineError",
+    "Finding",
+    "InvalidPattern",
+    "MAX_MEMBERS",
+    "MAX_MEMBER_SIZE",
+    "MAX_RATIO",
+    "MAX_SCAN_BYTES",
+    "MAX_TOTAL_SIZE",
+    "PHASE_NAMES",
+    "PhaseResult",
+    "Rule",
+    "ScanResult",
+    "compile_rules",
+    "load_builtin_rules",
+    "scan_archive",
+    "scan_directory",
+    "tree_hash",
+    "typosquat_target",
+    "validate_pattern",
+    "verdict_for_score",
+]
