@@ -1,4 +1,5 @@
 """Bearer JWT authentication: invalid tokens are 401, expired ones 403 "Token expired"."""
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
@@ -42,3 +43,11 @@ class BearerTokenAuthentication(JWTAuthentication):
 
 def issue_access_token(user) -> str:
     return str(AccessToken.for_user(user))
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
