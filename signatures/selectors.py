@@ -1,0 +1,85 @@
+"""Reads of signatures: the engine's active rules, the cache fingerprint, the sync feed."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Max, QuerySet
+
+from signatures.constants import Severity, SignatureStatus
+from signatures.models import Signature
+from sigil.timefmt import isoformat_z
+
+
+def signature_to_dict(signature: Signature) -> dict:
+    """The API / engine shape of one signature (Rule.from_dict reads it)."""
+    return {
+        "id": signature.public_id,
+        "phase": signature.phase,
+        "name": signature.name,
+        "description": signature.description,
+        "pattern": signature.pattern,
+        "severity": signature.severity_name,
+        "weight": signature.weight,
+        "ecosystem": signature.ecosystem,
+        "file_globs": list(signature.file_globs or []),
+        "status": signature.status,
+        "withdrawn_at": isoformat_z(signature.withdrawn_at),
+        "created_at": isoformat_z(signature.created_at),
+        "updated_at": isoformat_z(signature.updated_at),
+    }
+
+
+def signature_active_list() -> QuerySet[Signature]:
+    return Signature.objects.filter(status=SignatureStatus.ACTIVE).order_by("number")
+
+
+def signature_active_rules() -> list:
+    """The active signatures as engine Rules, in id order (feed them to compile_rules)."""
+    from scans.engine import Rule
+
+    return [Rule.from_dict(signature_to_dict(s)) for s in signature_active_list()]
+
+
+def signatures_fingerprint() -> str:
+    """A value that changes whenever any signature is created, changed, withdrawn or deleted."""
+    stats = Signature.objects.aggregate(count=Count("id"), last=Max("change_seq"))
+    return f"sigs-v1:{stats['count']}:{stats['last'] or 0}"
+
+
+@dataclass(frozen=True)
+class SyncPage:
+    signatures: list[Signature]
+    has_more: bool
+    last_seq: int  # where the next page starts: the feed position this page covers up to
+
+
+def signature_sync_page(
+    *,
+    after_seq: int = 0,
+    since: datetime | None = None,
+    phase: int | None = None,
+    min_severity: Severity | None = None,
+    include_withdrawn: bool = True,
+    limit: int = 500,
+) -> SyncPage:
+    """One page of the change feed: signatures changed after after_seq (and since), in change order.
+
+    Writers commit in change_seq order (signatures.services._bump_feed_counter), so any snapshot
+    holds a prefix of the feed. The head read first is such a prefix; the page is then cut from
+    (after_seq, head], which a later snapshot also holds in full. A short page therefore covers
+    the feed up to head, a full page up to its last row: the next page starts there, exactly.
+    """
+    head = Signature.objects.aggregate(head=Max("change_seq"))["head"] or 0
+    queryset = Signature.objects.filter(change_seq__gt=after_seq, change_seq__lte=head)
+    if since is not None:
+        queryset = queryset.filter(updated_at__gt=since)
+    if not include_withdrawn:
+        queryset = queryset.filter(status=SignatureStatus.ACTIVE)
+    if phase is not None:
+        queryset = queryset.filter(phase=phase)
+    if min_severity is not None:
+        queryset = queryset.filter(severity__gte=min_severity)
+    rows = list(queryset.order_by("change_seq")[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last_seq = rows[-1].change_seq if has_more else max(head, after_seq)
+    return SyncPage(signatures=rows, has_more=has_more, last_seq=last_seq)
