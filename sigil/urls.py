@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
+from sigil.api.health import HealthView, PingView
 from sigil.api.views import not_found
 
 handler404 = "sigil.api.views.not_found"
@@ -13,6 +14,8 @@ urlpatterns = [
     path("v1/", include("intel.api.urls")),
     path("v1/", include("signatures.api.urls")),
     path("v1/", include("marketplace.api.urls")),
+    path("v1/ping", PingView.as_view(), name="ping"),
+    path("healthz", HealthView.as_view(), name="healthz"),
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]), name="openapi"),
     path("v1/docs", SpectacularSwaggerView.as_view(url_name="openapi", authentication_classes=[], permission_classes=[]), name="docs"),
     path("admin/", admin.site.urls),
