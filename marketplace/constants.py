@@ -1,0 +1,29 @@
+from django.db import models
+
+VERIFICATION_LIFETIME_DAYS = 30  # DESIGN.md: expires_at = verified_at + 30 days
+
+
+class VerifySourceType(models.TextChoices):
+    GIT = "git"
+    PIP = "pip"
+    NPM = "npm"
+    URL = "url"
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "pending"
+    VERIFIED = "verified"  # verdict clean or low and no known threat
+    FAILED = "failed"      # anything else
+    ERROR = "error"        # could not be fetched or scanned; `error` says why
+
+
+# Verdicts that still earn a badge (DESIGN.md, Verification).
+PASSING_VERDICTS = ("clean", "low")
+
+# Intel ecosystems by verify source type; git and url have no registry publisher.
+ECOSYSTEM_BY_SOURCE = {"pip": "pypi", "npm": "npm"}
+
+
+class DeliveryOutcome(models.TextChoices):
+    SUCCESS = "success"
+    FAILURE = "failure"

@@ -1,0 +1,107 @@
+import base64
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from marketplace.constants import (
+    VERIFICATION_LIFETIME_DAYS,
+    DeliveryOutcome,
+    VerificationStatus,
+    VerifySourceType,
+)
+from sigil.ids import PublicIdField
+
+
+class Verification(models.Model):
+    """One server-side verification of a package version, owned by the user who asked for it."""
+
+    public_id = PublicIdField(prefix="ver_")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verifications")
+    source_type = models.CharField(max_length=8, choices=VerifySourceType.choices)
+    source_ref = models.CharField(max_length=2048)
+    requested_version = models.CharField(max_length=200, blank=True)  # as asked; blank = latest
+    source_version = models.CharField(max_length=200, blank=True)     # as resolved (git: the commit)
+    source_hash = models.CharField(max_length=71, blank=True)         # integrity the caller expects
+    callback_url = models.URLField(max_length=2048, blank=True)
+    status = models.CharField(max_length=8, choices=VerificationStatus.choices, default=VerificationStatus.PENDING)
+    score = models.PositiveIntegerField(null=True, blank=True)
+    verdict = models.CharField(max_length=8, blank=True)
+    # phases_clean, phases_flagged, publisher_reputation, known_threats (the response's `details`).
+    details = models.JSONField(default=dict, blank=True)
+    # Every phase with its findings, for the public page.
+    phases = models.JSONField(default=list, blank=True)
+    artifact_hash = models.CharField(max_length=71, blank=True)
+    artifact_filename = models.CharField(max_length=255, blank=True)
+    publisher = models.ForeignKey(
+        "intel.Publisher", null=True, blank=True, on_delete=models.SET_NULL, related_name="verifications"
+    )
+    signatures_fingerprint = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    reused_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # verification_reusable: same package version, recent, completed.
+            models.Index(fields=["source_type", "source_ref", "requested_version", "created_at"],
+                         name="verification_reuse"),
+        ]
+
+    def __str__(self):
+        return self.public_id
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def has_badge(self) -> bool:
+        return self.status == VerificationStatus.VERIFIED
+
+    def stamp(self, now=None) -> None:
+        self.verified_at = now or timezone.now()
+        self.expires_at = self.verified_at + timedelta(days=VERIFICATION_LIFETIME_DAYS)
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class WebhookSecret(models.Model):
+    """The per-user signing secret for callback deliveries (Standard Webhooks)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_secret")
+    secret = models.CharField(max_length=80, default=new_webhook_secret)
+    created_at = models.DateTimeField(default=timezone.now)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"webhook secret of {self.user_id}"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to POST a verification result to its callback_url."""
+
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="deliveries")
+    message_id = models.CharField(max_length=40)  # webhook-id, the same on every retry
+    attempt = models.PositiveIntegerField()
+    url = models.URLField(max_length=2048)
+    outcome = models.CharField(max_length=8, choices=DeliveryOutcome.choices)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    attempted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["verification", "attempt"], name="webhook_delivery_unique_attempt"),
+        ]
+
+    def __str__(self):
+        return f"{self.verification_id}#{self.attempt}"

@@ -1,0 +1,352 @@
+"""Package fetchers: download what a verification scans, never execute it.
+
+A small interface (`fetch(ref, version) -> Artifact`) with one real implementation per source
+type. Which class serves a source type is a setting (SIGIL_VERIFY_FETCHERS), so a private
+mirror or a test double can be plugged in without `if TESTING`.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from urllib.parse import quote, urljoin, urlsplit
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from marketplace import guarded_http
+from marketplace.guarded_http import OutboundError, OutboundRefused, OutboundTooLarge, OutboundTransient
+
+PYPI_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")
+NPM_NAME = re.compile(r"^(?:@[a-z0-9][a-z0-9._~-]{0,100}/)?[a-z0-9][a-z0-9._~-]{0,213}$")
+VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_!-]{0,127}$")
+GIT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+METADATA_MAX_BYTES = 20 * 1024 * 1024
+
+
+class FetchError(Exception):
+    """The artifact could not be fetched or did not check out; not worth retrying."""
+
+
+class PackageNotFound(FetchError):
+    """The package or version does not exist in the registry (404 NOT_FOUND)."""
+
+
+class TransientFetchError(FetchError):
+    """A network failure or a registry answering 5xx/429: retry later."""
+
+
+class InvalidReference(FetchError):
+    """The reference is malformed or points somewhere the guard refuses (400)."""
+
+
+def max_artifact_bytes() -> int:
+    return settings.SIGIL_VERIFY_MAX_ARTIFACT_BYTES
+
+
+@dataclass
+class Artifact:
+    ecosystem: str          # pypi | npm | git | url
+    name: str
+    version: str
+    filename: str
+    artifact_hash: str      # sha256 of the archive bytes, or the tree hash of a git checkout
+    publisher: str | None   # registry account that published it; None when the metadata lacks it
+    data: bytes | None = None        # archive bytes (pip, npm, url)
+    directory: str | None = None     # checkout (git); the caller removes it with `cleanup()`
+
+    def cleanup(self) -> None:
+        if self.directory:
+            shutil.rmtree(os.path.dirname(self.directory), ignore_errors=True)
+
+
+def _get(url: str, *, what: str, max_bytes: int = METADATA_MAX_BYTES, headers: dict | None = None):
+    """GET through the guard, turning outcomes into fetch errors; 404 means not found."""
+    try:
+        response = guarded_http.get(url, headers=headers, max_bytes=max_bytes)
+    except OutboundTransient as exc:
+        raise TransientFetchError(f"{what}: {exc}") from None
+    except OutboundTooLarge as exc:
+        raise FetchError(f"{what}: {exc}") from None
+    except OutboundRefused as exc:
+        raise InvalidReference(f"{what}: {exc}") from None
+    except OutboundError as exc:
+        raise FetchError(f"{what}: {exc}") from None
+    if response.status in (404, 410):
+        raise PackageNotFound(f"{what}: not found.")
+    if response.status == 429 or response.status >= 500:
+        raise TransientFetchError(f"{what}: the registry answered {response.status}.")
+    if response.status != 200:
+        raise FetchError(f"{what}: unexpected HTTP {response.status}.")
+    return response
+
+
+def _json(response, what: str):
+    try:
+        return response.json()
+    except ValueError:
+        raise FetchError(f"{what}: the registry sent invalid JSON.") from None
+
+
+def _sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+# ---- PyPI ------------------------------------------------------------------------------------
+
+def pep503(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _dist_version(filename: str) -> tuple[str, str] | None:
+    """(kind, version) from a distribution filename, or None for kinds we do not scan."""
+    lower = filename.lower()
+    if lower.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        return ("wheel", parts[1]) if len(parts) >= 5 else None
+    for ext in (".tar.gz", ".zip", ".tgz", ".tar.bz2"):
+        if lower.endswith(ext):
+            stem = filename[: -len(ext)]
+            return ("sdist", stem.rpartition("-")[2]) if "-" in stem else None
+    return None
+
+
+class PyPIRegistry:
+    """PyPI or a mirror: files and digests from the Simple API JSON, owners from the project JSON."""
+
+    ecosystem = "pypi"
+
+    def __init__(self, base_url: str | None = None):
+        self.base_url = (base_url or settings.PYPI_URL).rstrip("/")
+
+    def fetch(self, ref: str, version: str | None) -> Artifact:
+        if not PYPI_NAME.match(ref):
+            raise InvalidReference("source_ref must be a PyPI project name.")
+        name = pep503(ref)
+        project = _json(_get(f"{self.base_url}/pypi/{quote(name)}/json", what=f"PyPI project {name}"), "PyPI")
+        info = project.get("info") or {}
+        version = version or str(info.get("version") or "")
+        if not version:
+            raise PackageNotFound(f"PyPI project {name} has no release.")
+        simple_url = f"{self.base_url}/simple/{quote(name)}/"
+        index = _json(_get(simple_url, what=f"PyPI index for {name}", headers={"Accept": SIMPLE_JSON}), "PyPI")
+        sdists, wheels = [], []
+        for entry in index.get("files") or []:
+            parsed = _dist_version(str(entry.get("filename", "")))
+            if parsed and parsed[1] == version:
+                (sdists if parsed[0] == "sdist" else wheels).append(entry)
+        # Prefer the sdist (the source as uploaded), else a pure-Python wheel, else any wheel.
+        wheels.sort(key=lambda e: "none-any" not in e["filename"])
+        chosen = (sdists + wheels)[:1]
+        if not chosen:
+            raise PackageNotFound(f"PyPI project {name} has no version {version}.")
+        entry = chosen[0]
+        expected = str((entry.get("hashes") or {}).get("sha256", "")).lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", expected):
+            raise FetchError(f"The index publishes no sha256 digest for {entry['filename']}.")
+        data = _get(urljoin(simple_url, entry["url"]), what=entry["filename"], max_bytes=max_artifact_bytes()).body
+        if hashlib.sha256(data).hexdigest() != expected:
+            raise FetchError(f"{entry['filename']} does not match the sha256 digest the index publishes.")
+        return Artifact("pypi", name, version, entry["filename"], _sha256(data), self._publisher(project), data=data)
+
+    @staticmethod
+    def _publisher(project: dict) -> str | None:
+        """The owning organization, else the first Owner; never the free-text author fields."""
+        ownership = project.get("ownership") or {}
+        if isinstance(ownership.get("organization"), str) and ownership["organization"]:
+            return ownership["organization"]
+        roles = [r for r in ownership.get("roles") or [] if isinstance(r, dict) and isinstance(r.get("user"), str)]
+        roles.sort(key=lambda r: r.get("role") != "Owner")
+        return roles[0]["user"] if roles else None
+
+
+# ---- npm -------------------------------------------------------------------------------------
+
+def _check_integrity(data: bytes, dist: dict, what: str) -> None:
+    """Check the tarball against dist.integrity (SRI, strongest wins) or, failing that, dist.shasum."""
+    integrity = str(dist.get("integrity") or "")
+    best = None
+    for item in integrity.split():
+        algo, _, digest = item.partition("-")
+        if algo in ("sha512", "sha384", "sha256") and (best is None or algo > best[0]):
+            best = (algo, digest.split("?")[0])
+    if best:
+        actual = base64.b64encode(hashlib.new(best[0], data).digest()).decode()
+        if actual != best[1]:
+            raise FetchError(f"{what} does not match dist.integrity.")
+        return
+    shasum = str(dist.get("shasum") or "").lower()
+    if not re.fullmatch(r"[0-9a-f]{40}", shasum):
+        raise FetchError(f"{what}: the registry publishes no integrity digest.")
+    if hashlib.sha1(data).hexdigest() != shasum:
+        raise FetchError(f"{what} does not match dist.shasum.")
+
+
+class NpmRegistry:
+    """The npm registry or a mirror: the version document gives the tarball and its integrity."""
+
+    ecosystem = "npm"
+
+    def __init__(self, base_url: str | None = None):
+        self.base_url = (base_url or settings.NPM_REGISTRY_URL).rstrip("/")
+
+    def fetch(self, ref: str, version: str | None) -> Artifact:
+        if not NPM_NAME.match(ref):
+            raise InvalidReference("source_ref must be an npm package name.")
+        path = quote(ref, safe="@/")
+        doc = _json(_get(f"{self.base_url}/{path}/{quote(version or 'latest')}", what=f"npm package {ref}"), "npm")
+        dist = doc.get("dist") if isinstance(doc, dict) else None
+        if not isinstance(dist, dict) or not isinstance(dist.get("tarball"), str):
+            raise FetchError(f"npm package {ref}: the registry document has no dist.tarball.")
+        resolved = str(doc.get("version") or version or "")
+        tarball = dist["tarball"]
+        filename = os.path.basename(urlsplit(tarball).path) or f"{ref}.tgz"
+        data = _get(tarball, what=f"npm tarball {filename}", max_bytes=max_artifact_bytes()).body
+        _check_integrity(data, dist, f"npm tarball {filename}")
+        return Artifact("npm", ref, resolved, filename, _sha256(data), self._publisher(doc), data=data)
+
+    @staticmethod
+    def _publisher(doc: dict) -> str | None:
+        """`_npmUser`, else the first maintainer; never `author`, which anyone can write."""
+        user = doc.get("_npmUser")
+        if isinstance(user, dict) and isinstance(user.get("name"), str) and user["name"]:
+            return user["name"]
+        for maintainer in doc.get("maintainers") or []:
+            if isinstance(maintainer, dict) and isinstance(maintainer.get("name"), str) and maintainer["name"]:
+                return maintainer["name"]
+        return None
+
+
+# ---- url -------------------------------------------------------------------------------------
+
+class UrlFetcher:
+    """An https archive (.tar.gz, .tgz, .zip, .whl), size-capped."""
+
+    ecosystem = "url"
+
+    def fetch(self, ref: str, version: str | None) -> Artifact:
+        target = _checked(ref)
+        filename = os.path.basename(urlsplit(ref).path) or "download"
+        data = _get(ref, what=f"download from {target.host}", max_bytes=max_artifact_bytes()).body
+        return Artifact("url", ref, version or "", filename, _sha256(data), None, data=data)
+
+
+def _checked(url: str) -> guarded_http.Target:
+    try:
+        return guarded_http.check_url(url)
+    except OutboundRefused as exc:
+        raise InvalidReference(str(exc)) from None
+
+
+# ---- git -------------------------------------------------------------------------------------
+
+def _dir_size(path: str) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+class GitFetcher:
+    """A shallow clone of one ref over https, with no hooks, submodules, LFS, prompts or redirects."""
+
+    ecosystem = "git"
+
+    def fetch(self, ref: str, version: str | None) -> Artifact:
+        from scans.engine import tree_hash
+
+        if version is not None and (not GIT_REF.match(version) or ".." in version):
+            raise InvalidReference("source_version must be a branch or tag name.")
+        target = _checked(ref)
+        if urlsplit(ref).query or urlsplit(ref).fragment:
+            raise InvalidReference("Git URLs must not carry a query or fragment.")
+        workdir = tempfile.mkdtemp(prefix="sigil-git-")
+        dest = os.path.join(workdir, "checkout")
+        home = os.path.join(workdir, "home")
+        os.mkdir(home)
+        address = f"[{target.address}]" if ":" in target.address else target.address
+        http_allowed = "always" if target.scheme == "http" else "never"
+        command = [
+            "git",
+            "-c", "core.hooksPath=/dev/null", "-c", "core.symlinks=false", "-c", "core.fsmonitor=false",
+            "-c", "protocol.allow=never", "-c", "protocol.https.allow=always",
+            "-c", f"protocol.http.allow={http_allowed}",
+            "-c", "protocol.file.allow=never", "-c", "protocol.ext.allow=never",
+            "-c", "http.followRedirects=false", "-c", "credential.helper=",
+            # Pin the connection to the address we checked, so DNS cannot change it mid-clone.
+            "-c", f"http.curloptResolve={target.host}:{target.port}:{address}",
+            "-c", "filter.lfs.smudge=", "-c", "filter.lfs.process=", "-c", "filter.lfs.required=false",
+            "clone", "--quiet", "--depth", "1", "--single-branch", "--no-tags", "--no-recurse-submodules",
+            "--template=",
+        ]
+        if version:
+            command += ["--branch", version]
+        command += ["--", ref, dest]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "GIT_TERMINAL_PROMPT": "0",
+               "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_LFS_SKIP_SMUDGE": "1",
+               "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": "/bin/false", "GIT_PROTOCOL_FROM_USER": "0",
+               "LC_ALL": "C"}
+        try:
+            self._run(command, env, dest)
+            head = subprocess.run(["git", "-C", dest, "rev-parse", "HEAD"], env=env, capture_output=True,
+                                  text=True, timeout=10)
+            commit = head.stdout.strip()
+            name = urlsplit(ref).path.strip("/").removesuffix(".git") or target.host
+            artifact = Artifact("git", name, commit, name.rsplit("/", 1)[-1], tree_hash(dest), None, directory=dest)
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        return artifact
+
+    @staticmethod
+    def _run(command: list[str], env: dict, dest: str) -> None:
+        timeout = settings.SIGIL_GIT_TIMEOUT_SECONDS
+        cap = max_artifact_bytes()
+        started = time.monotonic()
+        proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        while proc.poll() is None:
+            if time.monotonic() - started > timeout:
+                proc.kill()
+                proc.wait()
+                raise TransientFetchError(f"git clone took longer than {timeout} seconds.")
+            if os.path.isdir(dest) and _dir_size(dest) > cap:
+                proc.kill()
+                proc.wait()
+                raise FetchError(f"The repository is larger than {cap} bytes.")
+            time.sleep(0.2)
+        stderr = proc.stderr.read().decode("utf-8", "replace")[-500:] if proc.stderr else ""
+        if proc.returncode != 0:
+            lowered = stderr.lower()
+            if "not found" in lowered or "remote branch" in lowered or "404" in lowered:
+                raise PackageNotFound("The repository or ref was not found.")
+            if "could not resolve" in lowered or "timed out" in lowered or "503" in lowered or "502" in lowered:
+                raise TransientFetchError("git clone failed: the server is unreachable.")
+            raise FetchError(f"git clone failed: {stderr.strip().splitlines()[-1] if stderr.strip() else 'error'}")
+        if _dir_size(dest) > cap:
+            raise FetchError(f"The repository is larger than {cap} bytes.")
+
+
+DEFAULT_FETCHERS = {
+    "pip": "marketplace.registries.PyPIRegistry",
+    "npm": "marketplace.registries.NpmRegistry",
+    "git": "marketplace.registries.GitFetcher",
+    "url": "marketplace.registries.UrlFetcher",
+}
+
+
+def fetcher_for(source_type: str):
+    """The fetcher configured for a source type (SIGIL_VERIFY_FETCHERS overrides the defaults)."""
+    paths = {**DEFAULT_FETCHERS, **getattr(settings, "SIGIL_VERIFY_FETCHERS", {})}
+    return import_string(paths[source_type])()
