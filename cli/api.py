@@ -1,0 +1,90 @@
+"""A small client for the Sigil API; errors carry the server's `detail`."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import requests
+
+from cli import __version__
+from cli.config import CliError, api_url, token_for
+
+TIMEOUT = (10, 60)
+
+
+class ApiError(CliError):
+    def __init__(self, status: int, detail: str, code: str = ""):
+        self.status = status
+        self.detail = detail
+        self.code = code
+        suffix = f"HTTP {status} {code}".rstrip()
+        super().__init__(f"{detail} ({suffix})")
+
+
+class Offline(CliError):
+    """The server could not be reached at all."""
+
+
+class Api:
+    def __init__(self, base: str | None = None, token: str | None = None, *, use_stored_token: bool = True):
+        self.base = (base or api_url()).rstrip("/")
+        self.token = token or (token_for(self.base) if use_stored_token else None)
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = f"sigil-cli/{__version__}"
+        self.session.trust_env = True
+
+    def require_login(self) -> None:
+        if not self.token:
+            raise CliError(f"not logged in to {self.base}: run `sigil login` first")
+
+    def request(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None) -> dict:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            resp = self.session.request(method, self.base + path, json=json, params=params, headers=headers,
+                                        timeout=TIMEOUT, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise Offline(f"cannot reach {self.base}: {type(exc).__name__}") from None
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if resp.status_code >= 400:
+            detail = body.get("detail") if isinstance(body, dict) else None
+            code = body.get("code") if isinstance(body, dict) else ""
+            if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+                parts = [f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body["errors"].items()]
+                detail = f"{detail or 'invalid request'} ({', '.join(parts)})"
+            raise ApiError(resp.status_code, str(detail or resp.reason or "request failed"), str(code or ""))
+        if resp.status_code >= 300:
+            raise ApiError(resp.status_code, f"unexpected redirect to {resp.headers.get('Location', '?')}")
+        if not isinstance(body, dict):
+            raise ApiError(resp.status_code, "the server answered with something other than a JSON object")
+        return body
+
+    # Endpoints, one method each.
+    def login(self, email: str, password: str) -> dict:
+        return self.request("POST", "/v1/auth/login", json={"email": email, "password": password})
+
+    def me(self) -> dict:
+        return self.request("GET", "/v1/auth/me")
+
+    def submit_scan(self, body: dict) -> dict:
+        return self.request("POST", "/v1/scan", json=body)
+
+    def threat(self, hash_: str) -> dict:
+        return self.request("GET", "/v1/threat/" + quote(hash_, safe=":"))
+
+    def publisher(self, name: str, ecosystem: str | None = None) -> dict:
+        params = {"ecosystem": ecosystem} if ecosystem else None
+        return self.request("GET", "/v1/publisher/" + quote(name, safe=""), params=params)
+
+    def report(self, body: dict) -> dict:
+        return self.request("POST", "/v1/report", json=body)
+
+    def verify(self, body: dict) -> dict:
+        return self.request("POST", "/v1/verify", json=body)
+
+    def signatures(self, since: str | None = None) -> dict:
+        return self.request("GET", "/v1/signatures", params={"since": since} if since else None)

@@ -1,0 +1,331 @@
+"""Fetch code into a quarantine entry without running anything it contains.
+
+Archives are saved exactly as downloaded and scanned in memory (never extracted); git checkouts
+are cloned with hooks, submodules, LFS smudging and the ext/file transports off; local paths are
+copied, symlinks kept as links.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urljoin, urlsplit
+
+import requests
+
+from cli import __version__
+from cli.config import CliError
+from cli.output import Progress
+from cli.quarantine import CONTENT, copy_tree
+
+DEFAULT_PYPI_URL = "https://pypi.org"
+DEFAULT_NPM_URL = "https://registry.npmjs.org"
+MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
+MAX_METADATA_BYTES = 32 * 1024 * 1024
+TIMEOUT = (10, 60)
+GIT_TIMEOUT = 900
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz", ".whl", ".zip", ".egg")
+
+_PIP_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,200}[A-Za-z0-9])?$")
+_NPM_NAME = re.compile(r"^(?:@[A-Za-z0-9][A-Za-z0-9._~-]{0,100}/)?[A-Za-z0-9_][A-Za-z0-9._~-]{0,213}$")
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+!_-]{0,100}$")
+_GIT_URL = re.compile(r"^(?:(?:https?|ssh|git)://[^\s/]+/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s:][^\s]*)$")
+
+
+@dataclass
+class Fetched:
+    source_type: str
+    source_ref: str
+    kind: str  # "archive" (scan_archive) or "directory" (scan_directory)
+    path: Path
+    ecosystem: str | None = None
+    package_name: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def max_download_bytes() -> int:
+    try:
+        return int(os.environ.get("SIGIL_MAX_DOWNLOAD_BYTES") or MAX_DOWNLOAD_BYTES)
+    except ValueError:
+        raise CliError("SIGIL_MAX_DOWNLOAD_BYTES must be an integer") from None
+
+
+def _session() -> requests.Session:
+    s = requests.Session()
+    s.headers["User-Agent"] = f"sigil-cli/{__version__}"
+    return s
+
+
+def _http_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CliError(f"refusing to download {url!r}: only http(s) URLs")
+    return url
+
+
+def get_json(url: str, *, headers: dict | None = None) -> dict:
+    """GET a JSON document with a size cap; 404 and other failures become CliError."""
+    try:
+        with _session().get(_http_url(url), headers=headers or {}, timeout=TIMEOUT, stream=True) as resp:
+            if resp.status_code == 404:
+                raise CliError(f"not found: {url}")
+            if resp.status_code >= 400:
+                raise CliError(f"{url} answered HTTP {resp.status_code}")
+            data = b""
+            for chunk in resp.iter_content(1 << 16):
+                data += chunk
+                if len(data) > MAX_METADATA_BYTES:
+                    raise CliError(f"{url}: metadata larger than {MAX_METADATA_BYTES} bytes")
+    except requests.RequestException as exc:
+        raise CliError(f"cannot fetch {url}: {type(exc).__name__}") from None
+    try:
+        import json
+
+        doc = json.loads(data)
+    except ValueError:
+        raise CliError(f"{url} did not answer JSON") from None
+    if not isinstance(doc, dict):
+        raise CliError(f"{url} did not answer a JSON object")
+    return doc
+
+
+def download(url: str, dest: Path, *, label: str) -> dict:
+    """Stream url to dest under the size cap; return hex digests (sha1, sha256, sha384, sha512)."""
+    cap = max_download_bytes()
+    digests = {name: hashlib.new(name) for name in ("sha1", "sha256", "sha384", "sha512")}
+    try:
+        with _session().get(_http_url(url), timeout=TIMEOUT, stream=True) as resp:
+            if resp.status_code >= 400:
+                raise CliError(f"download failed: {url} answered HTTP {resp.status_code}")
+            try:
+                total = int(resp.headers.get("Content-Length") or 0) or None
+            except ValueError:
+                total = None
+            if total and total > cap:
+                raise CliError(f"{url} is {total} bytes, over the {cap}-byte cap")
+            size = 0
+            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh, Progress(label, total) as bar:
+                for chunk in resp.iter_content(1 << 16):
+                    size += len(chunk)
+                    if size > cap:
+                        raise CliError(f"{url} is over the {cap}-byte download cap")
+                    fh.write(chunk)
+                    for d in digests.values():
+                        d.update(chunk)
+                    bar.update(size)
+    except requests.RequestException as exc:
+        raise CliError(f"download failed: {url}: {type(exc).__name__}") from None
+    return {name: d.hexdigest() for name, d in digests.items()}
+
+
+def _safe_filename(name: str, default: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._+-]", "_", name).lstrip(".")[:200]
+    return name or default
+
+
+# ---------------------------------------------------------------------------------------- PyPI
+
+def normalize_pypi(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_pip(spec: str) -> tuple[str, str | None]:
+    name, sep, version = spec.strip().partition("==")
+    if not _PIP_NAME.match(name) or (sep and not _VERSION.match(version)):
+        raise CliError(f"not a PyPI requirement NAME[==VERSION]: {spec!r}")
+    return name, (version or None)
+
+
+def _matches_version(filename: str, norm: str, version: str) -> str | None:
+    """'sdist' or 'wheel' when filename is a distribution of norm at version, else None."""
+    low = filename.lower()
+    if low.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        if len(parts) >= 5 and normalize_pypi(parts[0]) == norm and parts[1] == version.replace("-", "_"):
+            return "wheel"
+        return None
+    for ext in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
+        if low.endswith(ext):
+            stem = filename[: -len(ext)]
+            n, _, v = stem.rpartition("-")
+            if normalize_pypi(n) == norm and v == version:
+                return "sdist"
+    return None
+
+
+def fetch_pip(spec: str, content: Path) -> Fetched:
+    base = (os.environ.get("SIGIL_PYPI_URL") or DEFAULT_PYPI_URL).rstrip("/")
+    name, version = parse_pip(spec)
+    norm = normalize_pypi(name)
+    if version is None:
+        info = get_json(f"{base}/pypi/{quote(norm)}/json").get("info")
+        version = info.get("version") if isinstance(info, dict) else None
+        if not isinstance(version, str) or not _VERSION.match(version):
+            raise CliError(f"PyPI did not give a latest version for {name}")
+    index_url = f"{base}/simple/{quote(norm)}/"
+    index = get_json(index_url, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    files = [f for f in index.get("files") or [] if isinstance(f, dict) and isinstance(f.get("filename"), str)]
+    candidates = []
+    for f in files:
+        kind = _matches_version(f["filename"], norm, version)
+        if kind and not f.get("yanked"):
+            # sdist first, then pure-Python wheels, then any wheel
+            rank = 0 if kind == "sdist" else 1 if f["filename"].endswith("-none-any.whl") else 2
+            candidates.append((rank, f["filename"], f))
+    if not candidates:
+        raise CliError(f"no sdist or wheel of {name}=={version} on {base}")
+    _, filename, chosen = min(candidates, key=lambda c: (c[0], c[1]))
+    expected = (chosen.get("hashes") or {}).get("sha256") if isinstance(chosen.get("hashes"), dict) else None
+    if not isinstance(expected, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", expected):
+        raise CliError(f"{filename} has no sha256 digest in the index; refusing to trust it")
+    url = urljoin(index_url, str(chosen.get("url") or ""))
+    dest = content / _safe_filename(filename, "package.tar.gz")
+    digests = download(url, dest, label=filename)
+    if digests["sha256"] != expected.lower():
+        raise CliError(f"sha256 mismatch for {filename}: index says {expected.lower()}, got {digests['sha256']}")
+    return Fetched("pip", f"{name}=={version}", "archive", dest, ecosystem="pypi", package_name=name,
+                   notes=[f"{filename} (sha256 verified)"])
+
+
+# ----------------------------------------------------------------------------------------- npm
+
+def parse_npm(spec: str) -> tuple[str, str | None]:
+    spec = spec.strip()
+    at = spec.find("@", 1)
+    name, version = (spec, None) if at < 0 else (spec[:at], spec[at + 1 :])
+    if not _NPM_NAME.match(name) or (version is not None and not _VERSION.match(version)):
+        raise CliError(f"not an npm package NAME[@VERSION]: {spec!r}")
+    return name, version
+
+
+def verify_integrity(integrity: object, shasum: object, digests: dict) -> str:
+    """Check dist.integrity (SRI, sha512 usually) or, for old packages, the sha1 shasum."""
+    if isinstance(integrity, str) and integrity.strip():
+        supported = 0
+        for item in integrity.split():
+            algo, _, b64 = item.partition("-")
+            if algo not in ("sha256", "sha384", "sha512"):
+                continue
+            supported += 1
+            try:
+                want = base64.b64decode(b64.split("?")[0], validate=True).hex()
+            except ValueError:
+                continue
+            if want == digests[algo]:
+                return f"{algo} integrity verified"
+        if supported:
+            raise CliError("tarball does not match dist.integrity")
+    if isinstance(shasum, str) and re.fullmatch(r"[0-9a-fA-F]{40}", shasum):
+        if shasum.lower() == digests["sha1"]:
+            return "sha1 shasum verified (no sha512 integrity published)"
+        raise CliError("tarball does not match dist.shasum")
+    raise CliError("the registry publishes no integrity digest for this tarball; refusing to trust it")
+
+
+def fetch_npm(spec: str, content: Path) -> Fetched:
+    base = (os.environ.get("SIGIL_NPM_REGISTRY_URL") or DEFAULT_NPM_URL).rstrip("/")
+    name, version = parse_npm(spec)
+    doc = get_json(f"{base}/{name.replace('/', '%2F')}/{quote(version or 'latest', safe='')}")
+    dist = doc.get("dist") if isinstance(doc.get("dist"), dict) else {}
+    tarball = dist.get("tarball")
+    resolved = doc.get("version") if isinstance(doc.get("version"), str) else version
+    if not isinstance(tarball, str) or not tarball:
+        raise CliError(f"{name}@{version or 'latest'} has no dist.tarball")
+    filename = _safe_filename(urlsplit(tarball).path.rsplit("/", 1)[-1], "package.tgz")
+    dest = content / filename
+    digests = download(tarball, dest, label=filename)
+    note = verify_integrity(dist.get("integrity"), dist.get("shasum"), digests)
+    return Fetched("npm", f"{name}@{resolved}" if resolved else name, "archive", dest, ecosystem="npm",
+                   package_name=name, notes=[f"{filename} ({note})"])
+
+
+# ----------------------------------------------------------------------------------------- git
+
+def git_command(url: str, dest: Path) -> tuple[list[str], dict]:
+    if url.startswith("-") or not _GIT_URL.match(url) or "::" in url:
+        raise CliError(f"refusing git URL {url!r}: use https://, ssh://, git:// or user@host:path")
+    cmd = [
+        "git",
+        "-c", "core.hooksPath=/dev/null",     # no hook runs, not even a global one
+        "-c", "protocol.ext.allow=never",      # ext:: runs arbitrary commands
+        "-c", "protocol.file.allow=never",
+        "-c", "core.fsmonitor=false",
+        "-c", "submodule.recurse=false",
+        "-c", "filter.lfs.smudge=", "-c", "filter.lfs.process=", "-c", "filter.lfs.required=false",
+        "clone", "--depth", "1", "--no-recurse-submodules", "--single-branch", "--quiet",
+        "--", url, str(dest),
+    ]
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_LFS_SKIP_SMUDGE="1",
+               GIT_ALLOW_PROTOCOL="https:http:ssh:git", GIT_ASKPASS="/bin/false", SSH_ASKPASS="/bin/false")
+    return cmd, env
+
+
+def fetch_git(url: str, content: Path) -> Fetched:
+    dest = content / "repo"
+    cmd, env = git_command(url, dest)
+    if shutil.which("git") is None:
+        raise CliError("git is not installed")
+    try:
+        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=GIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise CliError(f"git clone timed out after {GIT_TIMEOUT}s") from None
+    if proc.returncode != 0:
+        msg = (proc.stderr or "").strip().splitlines()
+        raise CliError(f"git clone failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    return Fetched("git", url, "directory", dest)
+
+
+# ----------------------------------------------------------------------------------------- url
+
+def fetch_url(url: str, content: Path) -> Fetched:
+    _http_url(url)
+    filename = _safe_filename(urlsplit(url).path.rsplit("/", 1)[-1], "download")
+    dest = content / filename
+    digests = download(url, dest, label=filename)
+    return Fetched("url", url, "archive", dest, notes=[f"{filename} sha256:{digests['sha256']}"])
+
+
+# --------------------------------------------------------------------------------------- local
+
+def is_archive_file(path: Path) -> bool:
+    if path.name.lower().endswith(ARCHIVE_SUFFIXES):
+        return True
+    with open(path, "rb") as fh:
+        head = fh.read(262 + 5)
+    return head[:4] == b"PK\x03\x04" or head[:2] == b"\x1f\x8b" or head[257:262] == b"ustar"
+
+
+def fetch_local(path_arg: str, content: Path) -> Fetched:
+    src = Path(path_arg).expanduser()
+    if not src.exists():
+        raise CliError(f"no such file or directory: {path_arg}")
+    ref = str(src.absolute())
+    if src.is_dir():
+        dest = content / "tree"
+        dest.mkdir(mode=0o700)
+        skipped = copy_tree(src, dest)
+        notes = [f"skipped special file {s}" for s in skipped[:20]]
+        return Fetched("local", ref, "directory", dest, notes=notes)
+    if not src.is_file():
+        raise CliError(f"{path_arg} is not a regular file or directory")
+    if is_archive_file(src):
+        dest = content / _safe_filename(src.name, "archive")
+        shutil.copyfile(src, dest)
+        os.chmod(dest, 0o600)
+        return Fetched("local", ref, "archive", dest)
+    dest = content / "tree"
+    dest.mkdir(mode=0o700)
+    shutil.copyfile(src, dest / src.name)
+    return Fetched("local", ref, "directory", dest)
+
+
+def fetch(source_type: str, value: str, entry: Path) -> Fetched:
+    content = entry / CONTENT
+    return {"pip": fetch_pip, "npm": fetch_npm, "git": fetch_git, "url": fetch_url, "local": fetch_local}[source_type](value, content)

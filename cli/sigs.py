@@ -1,0 +1,108 @@
+"""Signatures: delta sync against GET /v1/signatures, a local cache, the built-in pack offline."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from cli.api import Api, ApiError, Offline
+from cli.config import SIGNATURES_FILE, home, read_json, write_private_json
+from scans.engine import InvalidPattern, Rule, load_builtin_rules, validate_pattern
+
+# A server that keeps answering has_more must not keep us looping forever.
+MAX_PAGES = 200
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule]
+    source: str  # "synced", "cache" or "builtin"
+    note: str = ""
+
+
+def _cache_path():
+    return home() / SIGNATURES_FILE
+
+
+def load_cache(base: str) -> dict:
+    data = read_json(_cache_path())
+    if not data or data.get("api_url") != base or not isinstance(data.get("signatures"), list):
+        return {"api_url": base, "next_sync_token": None, "signatures": []}
+    return data
+
+
+def apply_delta(current: list[dict], incoming: list) -> list[dict]:
+    """Merge a page of signatures by id; withdrawn ones (tombstones) are removed."""
+    by_id = {str(s["id"]): s for s in current if isinstance(s, dict) and "id" in s}
+    for sig in incoming:
+        if not isinstance(sig, dict) or "id" not in sig:
+            continue
+        sid = str(sig["id"])
+        if sig.get("status") == "withdrawn":
+            by_id.pop(sid, None)
+        else:
+            by_id[sid] = sig
+    return sorted(by_id.values(), key=lambda s: str(s["id"]))
+
+
+def sync(api: Api) -> dict:
+    """Fetch what changed since the stored token and save the merged list; raises on failure."""
+    cache = load_cache(api.base)
+    since = cache.get("next_sync_token")
+    sigs = cache["signatures"]
+    for _ in range(MAX_PAGES):
+        page = api.signatures(since)
+        incoming = page.get("signatures")
+        if not isinstance(incoming, list):
+            raise ApiError(200, "malformed signatures response")
+        sigs = apply_delta(sigs, incoming)
+        token = page.get("next_sync_token")
+        progressed = isinstance(token, str) and token and token != since
+        if isinstance(token, str) and token:
+            since = token
+        if page.get("has_more") is not True or not progressed:
+            break
+    cache = {"api_url": api.base, "next_sync_token": since, "signatures": sigs}
+    write_private_json(_cache_path(), cache)
+    return cache
+
+
+def to_rules(dicts: list[dict]) -> tuple[list[Rule], int]:
+    """Rules the engine can compile; a malformed or non-RE2 entry is dropped, not fatal."""
+    rules, dropped = [], 0
+    for d in dicts:
+        try:
+            rule = Rule.from_dict(d)
+            if rule.phase not in range(1, 7):
+                raise ValueError("phase")
+            validate_pattern(rule.pattern, rule.id)
+        except (KeyError, TypeError, ValueError, InvalidPattern):
+            dropped += 1
+            continue
+        rules.append(rule)
+    return rules, dropped
+
+
+def rules_for_scan(api: Api, *, offline: bool = False) -> RuleSet:
+    """Synced signatures when logged in and online, else the cache, else the built-in pack."""
+    note = ""
+    data = None
+    if offline:
+        note = "offline mode"
+    elif not api.token:
+        note = "not logged in"
+    else:
+        try:
+            data = sync(api)
+            source = "synced"
+        except (Offline, ApiError) as exc:
+            note = f"sync failed: {exc}"
+    if data is None:
+        data = load_cache(api.base)
+        source = "cache"
+    rules, dropped = to_rules(data["signatures"])
+    if dropped:
+        print(f"warning: ignored {dropped} signature(s) that do not compile", file=sys.stderr)
+    if rules:
+        return RuleSet(rules, source, note)
+    return RuleSet(load_builtin_rules(), "builtin", note)
