@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("intel", "0001_initial"),
         ("scans", "0002_scan_package"),
+        ("signatures", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
