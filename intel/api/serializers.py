@@ -1,0 +1,124 @@
+from rest_framework import serializers
+
+from intel.constants import Category, ReportSourceType, Severity
+from intel.normalize import ECOSYSTEMS, normalize_hash
+from sigil.api.fields import StrictCharField, StrictChoiceField
+from sigil.timefmt import isoformat_z
+
+
+class HashField(StrictCharField):
+    """A content hash, normalised to `sha256:` + 64 lower-case hex (bad value = 400)."""
+
+    default_error_messages = {"hash": "Expected sha256: followed by 64 hexadecimal characters."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return normalize_hash(value)
+        except ValueError:
+            self.fail("hash")
+
+
+class ThreatSummarySerializer(serializers.Serializer):
+    """A matched threat, as listed in POST /v1/scan."""
+
+    hash = serializers.SerializerMethodField()
+    reference = serializers.CharField()
+    severity = serializers.CharField()
+    category = serializers.CharField()
+    description = serializers.CharField()
+    reported_at = serializers.SerializerMethodField()
+    reports_count = serializers.IntegerField()
+
+    def get_hash(self, threat) -> str | None:
+        return threat.content_hash or None
+
+    def get_reported_at(self, threat) -> str:
+        return isoformat_z(threat.first_seen)
+
+
+class PublisherSummarySerializer(serializers.Serializer):
+    """The scanned package's publisher, as in POST /v1/scan (built from publisher_reputation)."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    reputation = serializers.IntegerField()
+    total_packages = serializers.IntegerField()
+    flagged_packages = serializers.IntegerField()
+
+
+class AffectedPackageSerializer(serializers.Serializer):
+    ecosystem = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.CharField()
+
+
+class ThreatOutputSerializer(serializers.Serializer):
+    """GET /v1/threat/{hash}: both shapes; the extra keys appear only when known_threat is true."""
+
+    hash = serializers.CharField()
+    known_threat = serializers.BooleanField()
+    severity = serializers.CharField(allow_null=True)
+    category = serializers.CharField(allow_null=True)
+    description = serializers.CharField(allow_null=True)
+    first_seen = serializers.CharField(required=False)
+    last_seen = serializers.CharField(required=False)
+    reports_count = serializers.IntegerField(required=False)
+    affected_packages = AffectedPackageSerializer(many=True, required=False)
+    references = serializers.ListField(child=serializers.URLField(), required=False)
+    recommended_action = serializers.CharField(required=False)
+
+
+class PublisherQuerySerializer(serializers.Serializer):
+    ecosystem = serializers.ChoiceField(choices=ECOSYSTEMS, required=False)
+
+
+class PublisherPackageSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.CharField()
+    verdict = serializers.CharField(allow_null=True)
+    scans = serializers.IntegerField()
+
+
+class PublisherOutputSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    ecosystem = serializers.CharField()
+    reputation_score = serializers.IntegerField()
+    reputation_label = serializers.CharField()
+    total_packages = serializers.IntegerField()
+    flagged_packages = serializers.IntegerField()
+    total_scans = serializers.IntegerField()
+    average_risk_score = serializers.FloatField(allow_null=True)
+    first_seen = serializers.CharField()
+    flags = serializers.ListField(child=serializers.CharField())
+    packages = PublisherPackageSerializer(many=True)
+
+
+class ReportInputSerializer(serializers.Serializer):
+    source_type = StrictChoiceField(choices=ReportSourceType.choices)
+    source_ref = StrictCharField(max_length=2048)
+    source_hash = HashField(required=False)
+    category = StrictChoiceField(choices=Category.choices)
+    severity = StrictChoiceField(choices=Severity.choices)
+    description = StrictCharField(max_length=10000)
+    evidence = serializers.ListField(child=StrictCharField(max_length=2000), required=False, max_length=100)
+    scan_id = StrictCharField(required=False, max_length=16)
+
+
+class ReportOutputSerializer(serializers.Serializer):
+    report_id = serializers.CharField(source="public_id")
+    status = serializers.CharField()
+    source_ref = serializers.CharField()
+    category = serializers.CharField()
+    severity = serializers.CharField()
+    created_at = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField()
+
+    def get_created_at(self, report) -> str:
+        return isoformat_z(report.created_at)
+
+    def get_message(self, report) -> str:
+        from intel.constants import REPORT_MESSAGE
+
+        return REPORT_MESSAGE

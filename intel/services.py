@@ -1,0 +1,207 @@
+"""Writes for threat intelligence: publishers, packages, reports, analyst reviews, threats."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.constants import TIER_LIMITS
+from intel.constants import (
+    RECOMMENDED_ACTION_FOR_SEVERITY,
+    SEVERITY_RANK,
+    ReportStatus,
+    ReviewAction,
+)
+from intel.models import (
+    InvalidTransition,
+    Package,
+    PackageVersion,
+    Publisher,
+    Report,
+    ReportReview,
+    Threat,
+)
+from intel.normalize import normalize_package_name, normalize_publisher_name
+
+logger = logging.getLogger(__name__)
+
+REPORT_WINDOW = timedelta(hours=1)
+
+
+class ReportRateLimited(Exception):
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"Report limit reached; retry in {retry_after} s.")
+
+
+class ReportNotActionable(Exception):
+    """A report that names neither a content hash nor an exact package version."""
+
+
+def publisher_get_or_create(*, ecosystem: str, name: str) -> Publisher:
+    """The publisher for this registry account, created on first sight."""
+    key = normalize_publisher_name(ecosystem, name)
+    try:
+        with transaction.atomic():
+            publisher, _ = Publisher.objects.get_or_create(
+                ecosystem=ecosystem, name=key, defaults={"display_name": name.strip()}
+            )
+    except IntegrityError:  # created concurrently by another request
+        publisher = Publisher.objects.get(ecosystem=ecosystem, name=key)
+    return publisher
+
+
+def _get_or_create(model, **fields):
+    try:
+        with transaction.atomic():
+            return model.objects.get_or_create(**fields)[0]
+    except IntegrityError:
+        return model.objects.get(**fields)
+
+
+def package_version_record(*, ecosystem: str, name: str, version: str, publisher: Publisher | None = None) -> PackageVersion:
+    """Record that this package version exists (and who publishes it, when known)."""
+    normalized = normalize_package_name(ecosystem, name)
+    version = (version or "").strip()
+    if not version or len(version) > 128:
+        raise ValueError("A version must be 1 to 128 characters.")
+    package = _get_or_create(Package, ecosystem=ecosystem, name=normalized)
+    if publisher is not None and package.publisher_id != publisher.pk:
+        # The registry's metadata is the authority on who publishes a package now.
+        Package.objects.filter(pk=package.pk).update(publisher=publisher)
+        package.publisher = publisher
+    return _get_or_create(PackageVersion, package=package, version=version)
+
+
+def report_submit(*, user, source_type: str, source_ref: str, category: str, severity: str, description: str,
+                  source_hash: str = "", evidence: list[str] | None = None, scan=None,
+                  package: tuple[str, str, str | None] | None = None) -> Report:
+    """Store a community report for analysts; it never changes threat data by itself."""
+    now = timezone.now()
+    limit = TIER_LIMITS[user.tier].reports_per_hour
+    # Counting stored rows is exact across processes; lock the user row so parallel
+    # submissions cannot all pass the check (PostgreSQL; SQLite serialises writes anyway).
+    with transaction.atomic():
+        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        recent = list(
+            Report.objects.filter(user=user, created_at__gt=now - REPORT_WINDOW)
+            .order_by("created_at").values_list("created_at", flat=True)[:limit]
+        )
+        if len(recent) >= limit:
+            retry_after = int((recent[0] + REPORT_WINDOW - now).total_seconds()) + 1
+            raise ReportRateLimited(max(1, retry_after))
+        ecosystem, name, version = package or ("", "", None)
+        report = Report(
+            user=user, source_type=source_type, source_ref=source_ref, source_hash=source_hash or "",
+            category=category, severity=severity, description=description, evidence=evidence or [],
+            scan=scan, ecosystem=ecosystem, package_name=name, package_version=version or "",
+            created_at=now, updated_at=now,
+        )
+        report.full_clean()
+        report.save()
+    logger.info("report %s submitted", report.public_id)
+    return report
+
+
+def _next_reference(year: int) -> tuple[int, str]:
+    last = Threat.objects.filter(year=year).order_by("-sequence").values_list("sequence", flat=True).first()
+    sequence = (last or 0) + 1
+    return sequence, f"THR-{year}-{sequence:04d}"
+
+
+def _threat_create(*, report: Report, content_hash: str, now) -> Threat:
+    # The sequence comes from MAX()+1; a concurrent verify can take the same number, so retry.
+    for _ in range(5):
+        sequence, reference = _next_reference(now.year)
+        threat = Threat(
+            reference=reference, year=now.year, sequence=sequence, content_hash=content_hash,
+            severity=report.severity, category=report.category, description=report.description,
+            recommended_action=RECOMMENDED_ACTION_FOR_SEVERITY[report.severity],
+            first_seen=report.created_at, last_seen=now, reports_count=0, created_at=now, updated_at=now,
+        )
+        try:
+            with transaction.atomic():
+                threat.save()
+            return threat
+        except IntegrityError:
+            if content_hash and Threat.objects.filter(content_hash=content_hash).exists():
+                return Threat.objects.get(content_hash=content_hash)
+    raise RuntimeError("Could not allocate a threat reference.")
+
+
+def threat_record_from_report(*, report: Report) -> Threat:
+    """Create or strengthen the threat a verified report describes."""
+    now = timezone.now()
+    package_version = None
+    if report.ecosystem and report.package_name and report.package_version:
+        package_version = package_version_record(
+            ecosystem=report.ecosystem, name=report.package_name, version=report.package_version
+        )
+    if not report.source_hash and package_version is None:
+        raise ReportNotActionable(
+            "The report names neither a content hash nor an exact package version; "
+            "fill in ecosystem, package name and version on the report first."
+        )
+    threat = None
+    if report.source_hash:
+        threat = Threat.objects.select_for_update().filter(content_hash=report.source_hash).first()
+    if threat is None and package_version is not None:
+        threat = Threat.objects.select_for_update().filter(package_versions=package_version).order_by("id").first()
+    if threat is None:
+        threat = _threat_create(report=report, content_hash=report.source_hash, now=now)
+    elif report.source_hash and not threat.content_hash:
+        threat.content_hash = report.source_hash
+    # A weaker report never lowers severity; a stronger one raises it and its recommendation.
+    if SEVERITY_RANK[report.severity] > SEVERITY_RANK[threat.severity]:
+        threat.severity = report.severity
+        threat.category = report.category
+    threat.recommended_action = RECOMMENDED_ACTION_FOR_SEVERITY[threat.severity]
+    threat.reports_count += 1
+    threat.first_seen = min(threat.first_seen, report.created_at)
+    threat.last_seen = now
+    threat.updated_at = now
+    threat.save()
+    if package_version is not None:
+        threat.package_versions.add(package_version)
+    return threat
+
+
+@transaction.atomic
+def report_review(*, report: Report, actor, action: str, reason: str) -> ReportReview:
+    """Apply an analyst's decision to a report and append it to the report's history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidTransition("Give a reason; it is kept in the report's history.")
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    from_status, to_status = report.transition(action)
+    if action == ReviewAction.VERIFY:
+        report.threat = threat_record_from_report(report=report)
+    report.updated_at = timezone.now()
+    report.save(update_fields=["status", "threat", "updated_at"])
+    review = ReportReview.objects.create(
+        report=report, actor=actor, action=action, from_status=from_status, to_status=to_status, reason=reason,
+    )
+    logger.info("report %s: %s by user %s", report.public_id, action, getattr(actor, "public_id", None))
+    return review
+
+
+@transaction.atomic
+def report_promote(*, report: Report, actor, reason: str, phase: int, name: str, description: str, pattern: str,
+                   severity: str, weight: int, ecosystem: str, file_globs=()):
+    """Turn a report into a detection signature, recorded in the report's history."""
+    from signatures.services import signature_create
+
+    reason = (reason or "").strip() or f"Promoted to signature {name}."
+    if report.status not in (ReportStatus.IN_REVIEW, ReportStatus.VERIFIED):
+        raise InvalidTransition("Only a report in review or verified can be promoted to a signature.")
+    signature = signature_create(
+        phase=phase, name=name, description=description, pattern=pattern, severity=severity, weight=weight,
+        ecosystem=ecosystem, file_globs=tuple(file_globs), origin="report", origin_report=report.public_id,
+    )
+    ReportReview.objects.create(
+        report=report, actor=actor, action=ReviewAction.PROMOTE, from_status=report.status,
+        to_status=report.status, reason=f"{reason} ({getattr(signature, 'public_id', signature)})",
+    )
+    return signature

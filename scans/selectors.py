@@ -1,0 +1,19 @@
+"""Reads for scans: a user's own history, never anyone else's."""
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from scans.filters import ScanFilter
+from scans.models import Scan
+
+
+def scan_list(*, user, filters=None) -> QuerySet[Scan]:
+    """The user's scans, newest first, filtered by ScanFilter; invalid filters raise ValidationError."""
+    queryset = Scan.objects.filter(user=user).order_by("-created_at", "-id")
+    filterset = ScanFilter(filters or {}, queryset=queryset)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs
+
+
+def scan_get(*, user, public_id: str) -> Scan | None:
+    return Scan.objects.filter(user=user, public_id=public_id).first()
