@@ -86,5 +86,6 @@ class Api:
     def verify(self, body: dict) -> dict:
         return self.request("POST", "/v1/verify", json=body)
 
-    def signatures(self, since: str | None = None) -> dict:
-        return self.request("GET", "/v1/signatures", params={"since": since} if since else None)
+    def signatures(self, next_sync_token: str | None = None) -> dict:
+        params = {"next_sync_token": next_sync_token} if next_sync_token else None
+        return self.request("GET", "/v1/signatures", params=params)

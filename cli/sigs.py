@@ -48,23 +48,34 @@ def apply_delta(current: list[dict], incoming: list) -> list[dict]:
 def sync(api: Api) -> dict:
     """Fetch what changed since the stored token and save the merged list; raises on failure."""
     cache = load_cache(api.base)
-    since = cache.get("next_sync_token")
-    sigs = cache["signatures"]
+    token = cache.get("next_sync_token")
+    try:
+        sigs, token = _pull(api, token, cache["signatures"] if token else [])
+    except ApiError as exc:
+        if not token or exc.status != 400:
+            raise
+        # The server no longer knows our token (reset, new feed): start over with a full sync.
+        sigs, token = _pull(api, None, [])
+    cache = {"api_url": api.base, "next_sync_token": token, "signatures": sigs}
+    write_private_json(_cache_path(), cache)
+    return cache
+
+
+def _pull(api: Api, token: str | None, sigs: list[dict]) -> tuple[list[dict], str | None]:
+    """Page through the feed from token (None: full sync, which has no tombstones)."""
     for _ in range(MAX_PAGES):
-        page = api.signatures(since)
+        page = api.signatures(token)
         incoming = page.get("signatures")
         if not isinstance(incoming, list):
             raise ApiError(200, "malformed signatures response")
         sigs = apply_delta(sigs, incoming)
-        token = page.get("next_sync_token")
-        progressed = isinstance(token, str) and token and token != since
-        if isinstance(token, str) and token:
-            since = token
+        new_token = page.get("next_sync_token")
+        progressed = isinstance(new_token, str) and new_token and new_token != token
+        if progressed:
+            token = new_token
         if page.get("has_more") is not True or not progressed:
             break
-    cache = {"api_url": api.base, "next_sync_token": since, "signatures": sigs}
-    write_private_json(_cache_path(), cache)
-    return cache
+    return sigs, token
 
 
 def to_rules(dicts: list[dict]) -> tuple[list[Rule], int]:
