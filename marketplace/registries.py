@@ -24,7 +24,8 @@ from marketplace import guarded_http
 from marketplace.guarded_http import OutboundError, OutboundRefused, OutboundTooLarge, OutboundTransient
 
 PYPI_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")
-NPM_NAME = re.compile(r"^(?:@[a-z0-9][a-z0-9._~-]{0,100}/)?[a-z0-9][a-z0-9._~-]{0,213}$")
+# Lower case today; a few legacy packages (JSONStream) have capitals.
+NPM_NAME = re.compile(r"^(?:@[a-z0-9][a-z0-9._~-]{0,100}/)?[A-Za-z0-9][A-Za-z0-9._~-]{0,213}$")
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_!-]{0,127}$")
 GIT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"

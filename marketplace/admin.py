@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from marketplace.models import Verification, WebhookDelivery
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Results are read-only in admin (STYLE.md, Admin)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    can_delete = False
+    fields = ("attempt", "outcome", "status_code", "error", "duration_ms", "attempted_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Verification)
+class VerificationAdmin(ReadOnlyAdmin):
+    list_display = ("public_id", "source_type", "source_ref", "source_version", "status", "verdict", "score",
+                    "verified_at")
+    list_filter = ("status", "verdict", "source_type")
+    search_fields = ("public_id", "source_ref", "artifact_hash")
+    readonly_fields = [f.name for f in Verification._meta.fields]
+    list_select_related = ("owner",)
+    inlines = [WebhookDeliveryInline]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("verification", "attempt", "outcome", "status_code", "attempted_at")
+    list_filter = ("outcome",)
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]

@@ -1,0 +1,146 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from rest_framework import serializers
+
+from intel.normalize import normalize_hash
+from marketplace import guarded_http
+from marketplace.constants import VerificationStatus, VerifySourceType
+from marketplace.registries import GIT_REF, NPM_NAME, PYPI_NAME, VERSION, pep503
+from sigil.api.fields import StrictCharField, StrictChoiceField
+from sigil.timefmt import isoformat_z
+
+
+def _guarded(url: str, field: str) -> None:
+    """Refuse at request time what the guarded client would refuse later (400)."""
+    try:
+        guarded_http.check_url(url)
+    except guarded_http.OutboundRefused as exc:
+        raise serializers.ValidationError({field: [str(exc)]}) from None
+
+
+class VerifyInputSerializer(serializers.Serializer):
+    source_type = StrictChoiceField(choices=VerifySourceType.choices)
+    source_ref = StrictCharField(max_length=2048)
+    source_version = StrictCharField(required=False, allow_blank=True, max_length=200)
+    source_hash = StrictCharField(required=False, allow_blank=True, max_length=100)
+    callback_url = StrictCharField(required=False, allow_blank=True, max_length=2048)
+
+    def validate_source_hash(self, value):
+        if not value:
+            return ""
+        try:
+            return normalize_hash(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate(self, attrs):
+        kind, ref = attrs["source_type"], attrs["source_ref"].strip()
+        version = (attrs.get("source_version") or "").strip()
+        if kind == VerifySourceType.PIP:
+            if not PYPI_NAME.match(ref):
+                raise serializers.ValidationError({"source_ref": ["Must be a PyPI project name, e.g. requests."]})
+            ref = pep503(ref)
+        elif kind == VerifySourceType.NPM:
+            if not NPM_NAME.match(ref):
+                raise serializers.ValidationError({"source_ref": ["Must be an npm package name, e.g. esbuild."]})
+        else:
+            parts = urlsplit(ref)
+            if parts.scheme not in ("https", "http") or not parts.hostname:
+                raise serializers.ValidationError({"source_ref": ["Must be an https URL."]})
+            _guarded(ref, "source_ref")
+        if version:
+            pattern = GIT_REF if kind == VerifySourceType.GIT else VERSION
+            if not pattern.match(version) or ".." in version:
+                raise serializers.ValidationError({"source_version": ["Not a valid version or ref."]})
+        callback = (attrs.get("callback_url") or "").strip()
+        if callback:
+            if urlsplit(callback).scheme not in ("https", "http"):
+                raise serializers.ValidationError({"callback_url": ["Must be an https URL."]})
+            _guarded(callback, "callback_url")
+        return {"source_type": kind, "source_ref": ref, "source_version": version,
+                "source_hash": attrs.get("source_hash") or "", "callback_url": callback}
+
+
+class PhaseFlaggedSerializer(serializers.Serializer):
+    phase = serializers.IntegerField()
+    score = serializers.IntegerField()
+    note = serializers.CharField()
+
+
+class DetailsSerializer(serializers.Serializer):
+    phases_clean = serializers.ListField(child=serializers.IntegerField())
+    phases_flagged = PhaseFlaggedSerializer(many=True)
+    publisher_reputation = serializers.IntegerField(allow_null=True)
+    known_threats = serializers.IntegerField()
+
+
+class VerificationOutputSerializer(serializers.Serializer):
+    """For the schema; the body is built by `verification_body`."""
+
+    verification_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=VerificationStatus.choices)
+    source_type = serializers.CharField()
+    source_ref = serializers.CharField()
+    source_version = serializers.CharField(allow_null=True)
+    score = serializers.IntegerField(allow_null=True)
+    verdict = serializers.CharField(allow_null=True)
+    badge_url = serializers.CharField(allow_null=True)
+    page_url = serializers.CharField()
+    artifact_hash = serializers.CharField(allow_null=True)
+    publisher = serializers.CharField(allow_null=True)
+    verified_at = serializers.CharField(allow_null=True)
+    expires_at = serializers.CharField(allow_null=True)
+    details = DetailsSerializer(allow_null=True)
+    error = serializers.CharField(allow_null=True, required=False)
+
+
+def verification_body(verification) -> dict:
+    """The POST/GET /v1/verify body (api-reference.md, Marketplace)."""
+    base = settings.SIGIL_PUBLIC_URL
+    done = verification.status in (VerificationStatus.VERIFIED, VerificationStatus.FAILED)
+    publisher = verification.publisher
+    body = {
+        "verification_id": verification.public_id,
+        "status": verification.status,
+        "source_type": verification.source_type,
+        "source_ref": verification.source_ref,
+        "source_version": verification.source_version or verification.requested_version or None,
+        "score": verification.score if done else None,
+        "verdict": verification.verdict if done else None,
+        "badge_url": f"{base}/badge/{verification.public_id}.svg" if verification.has_badge else None,
+        "page_url": f"{base}/verifications/{verification.public_id}",
+        "artifact_hash": verification.artifact_hash or None,
+        "publisher": (publisher.display_name or publisher.name) if publisher else None,
+        "verified_at": isoformat_z(verification.verified_at) if done else None,
+        "expires_at": isoformat_z(verification.expires_at) if done else None,
+        "details": verification.details if done else None,
+    }
+    if verification.status == VerificationStatus.ERROR:
+        body["error"] = verification.error.partition(": ")[2] or verification.error
+    return body
+
+
+class WebhookSecretOutputSerializer(serializers.Serializer):
+    secret = serializers.CharField()
+    created_at = serializers.CharField()
+    rotated_at = serializers.CharField(allow_null=True)
+
+
+class DeliverySerializer(serializers.Serializer):
+    attempt = serializers.IntegerField()
+    message_id = serializers.CharField()
+    url = serializers.CharField()
+    outcome = serializers.CharField()
+    status_code = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+    duration_ms = serializers.IntegerField()
+    attempted_at = serializers.SerializerMethodField()
+
+    def get_attempted_at(self, obj) -> str:
+        return isoformat_z(obj.attempted_at)
+
+
+class DeliveryListSerializer(serializers.Serializer):
+    verification_id = serializers.CharField()
+    deliveries = DeliverySerializer(many=True)

@@ -1,0 +1,72 @@
+"""Shields-style badges for verifications: an SVG and the shields.io endpoint-badge JSON."""
+from __future__ import annotations
+
+import hashlib
+from xml.sax.saxutils import escape
+
+from marketplace.constants import VerificationStatus
+
+LABEL = "sigil"
+COLORS = {
+    "clean": "#4c1",
+    "low": "#97ca00",
+    "medium": "#dfb317",
+    "high": "#fe7d37",
+    "critical": "#e05d44",
+    "expired": "#9f9f9f",
+    "pending": "#9f9f9f",
+    "error": "#9f9f9f",
+}
+SHIELDS_COLORS = {"clean": "brightgreen", "low": "green", "medium": "yellow", "high": "orange",
+                  "critical": "red", "expired": "lightgrey", "pending": "lightgrey", "error": "lightgrey"}
+
+
+def badge_message(verification) -> str:
+    """The verdict; "expired" once expires_at has passed; pending/error while there is none."""
+    if verification.status == VerificationStatus.PENDING:
+        return "pending"
+    if verification.status == VerificationStatus.ERROR or not verification.verdict:
+        return "error"
+    if verification.is_expired:
+        return "expired"
+    return verification.verdict
+
+
+def _text_width(text: str) -> int:
+    # Verdana 11px averages ~7px a character; shields pads each side by 5px.
+    return 7 * len(text) + 10
+
+
+def render_svg(message: str, *, label: str = LABEL) -> str:
+    color = COLORS.get(message, "#9f9f9f")
+    lw, mw = _text_width(label), _text_width(message)
+    width = lw + mw
+    label_x, message_x = lw * 5, (lw + mw / 2) * 10
+    label, message_e = escape(label), escape(message)
+    title = escape(f"{label}: {message}")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" aria-label="{title}">'
+        f"<title>{title}</title>"
+        '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/>'
+        '<stop offset="1" stop-opacity=".1"/></linearGradient>'
+        f'<clipPath id="r"><rect width="{width}" height="20" rx="3" fill="#fff"/></clipPath>'
+        f'<g clip-path="url(#r)"><rect width="{lw}" height="20" fill="#555"/>'
+        f'<rect x="{lw}" width="{mw}" height="20" fill="{color}"/>'
+        f'<rect width="{width}" height="20" fill="url(#s)"/></g>'
+        '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" '
+        'text-rendering="geometricPrecision" font-size="110">'
+        f'<text x="{label_x:.0f}" y="140" transform="scale(.1)" fill="#fff">{label}</text>'
+        f'<text x="{message_x:.0f}" y="140" transform="scale(.1)" fill="#fff">{message_e}</text>'
+        "</g></svg>"
+    )
+
+
+def endpoint_badge(message: str) -> dict:
+    """The shields.io endpoint-badge schema (https://shields.io/badges/endpoint-badge)."""
+    return {"schemaVersion": 1, "label": LABEL, "message": message,
+            "color": SHIELDS_COLORS.get(message, "lightgrey"), "cacheSeconds": 300}
+
+
+def etag_for(content: str | bytes) -> str:
+    data = content.encode() if isinstance(content, str) else content
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
