@@ -182,10 +182,8 @@ class PromoteForm(forms.Form):
 
     @staticmethod
     def initial_for(report):
-        from scans.constants import PHASE_NAMES
-
         return {"severity": report.severity, "ecosystem": report.ecosystem if report.ecosystem in ("npm", "pypi") else "generic",
-                "description": report.description[:2000], "weight": 5, "phase": 2, "name": "", "phases": PHASE_NAMES}
+                "description": report.description[:2000], "weight": 5, "phase": 2, "name": ""}
 
     def clean_file_globs(self):
         return [g.strip() for g in self.cleaned_data["file_globs"].split(",") if g.strip()]

@@ -91,7 +91,7 @@ def _verifications(publisher: Publisher) -> list:
         apps.get_model("marketplace", "Verification")
     except LookupError:  # the marketplace app has no Verification model yet
         return []
-    return list(publisher.verifications.values("status", "verdict"))
+    return list(publisher.verifications.values("status", "verdict", "source_ref", "source_version"))
 
 
 def _typosquat_names(names: list[str], ecosystem: str) -> list[str]:
@@ -133,8 +133,9 @@ def publisher_reputation(*, publisher: Publisher) -> dict:
     total_scans = _publisher_scans(publisher).count() if per_account else 0
 
     verifications = _verifications(publisher)
-    failed = sum(1 for v in verifications if v["status"] == "failed" or v["verdict"] in ("high", "critical"))
-    passed = sum(1 for v in verifications if v["status"] == "verified")
+    # Distinct package versions, so asking for the same verification again counts once.
+    failed = len({(v["source_ref"], v["source_version"]) for v in verifications if v["status"] == "failed"})
+    passed = len({(v["source_ref"], v["source_version"]) for v in verifications if v["status"] == "verified"})
 
     typosquats = _typosquat_names(names, publisher.ecosystem)
     new_account = publisher.first_seen > timezone.now() - timedelta(days=NEW_ACCOUNT_DAYS)
