@@ -38,8 +38,11 @@ MAX_EXCERPT = 160
 MAX_DECODE_DEPTH = 3
 MAX_BLOBS_PER_FILE = 30
 MAX_DECODED_BYTES = 4 * 1024 * 1024
-# Repeats of one rule across files count less and less: the k-th file adds 1/2**k of its points.
-MAX_FILES_PER_RULE = 6
+# The k-th most suspicious file adds FILE_DECAY**k of its points; past MAX_RANKED files, nothing.
+FILE_DECAY = 0.5
+MAX_RANKED = 8
+PACKAGE_LEVEL_RULES = {"eng_symlink", "eng_hardlink", "eng_device", "eng_fifo", "eng_unsafe_path", "eng_other",
+                       "eng_hidden_file", "eng_native_binary", "eng_executable", "eng_pyc_only", "eng_typosquat"}
 # Low-severity rules (capabilities every big library has) add at most this much per phase,
 # unless they sit in install-time code.
 LOW_SEVERITY_CAP_PER_PHASE = 3
@@ -50,8 +53,11 @@ SHELL_EXT = {".sh", ".bash", ".zsh", ".bat", ".cmd", ".ps1", ".vbs"}
 DOC_EXT = {".md", ".rst", ".txt", ".html", ".htm", ".css", ".scss", ".svg", ".xml", ".csv", ".map", ".d.ts", ".adoc"}
 CONFIG_EXT = {".json", ".cfg", ".toml", ".ini", ".yml", ".yaml", ".in"}
 NATIVE_EXT = {".so", ".pyd", ".node", ".dylib", ".dll"}
-LOW_VALUE_DIRS = {"test", "tests", "testing", "__tests__", "spec", "docs", "doc", "examples", "example",
+LOW_VALUE_DIRS = {"test", "tests", "testing", "__tests__", "spec", "docs", "doc", "examples", "example", "docs_src",
+                  "tutorial", "tutorials",
                   "benchmarks", "benchmark", "bench", "fixtures", "samples", "demo"}
+DEV_TOOLING = {"dockerfile", "makefile", "tox.ini", "noxfile.py", "justfile", "taskfile.yml", "sources.txt",
+               "scm_file_list.json", "record", "conftest.py", "versioneer.py", ".gitignore", "manifest.in"}
 VENDOR_DIRS = {"node_modules", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "bower_components"}
 COMMON_HIDDEN = {".gitignore", ".npmignore", ".gitattributes", ".editorconfig", ".eslintrc", ".eslintrc.js",
                  ".eslintrc.json", ".eslintrc.yml", ".eslintignore", ".prettierrc", ".prettierignore",
@@ -64,8 +70,9 @@ COMMON_HIDDEN = {".gitignore", ".npmignore", ".gitattributes", ".editorconfig", 
                  ".markdownlint.json", ".lintstagedrc", ".huskyrc", ".release-it.json", ".cirrus.yml",
                  ".codecov.yml", ".c8rc.json", ".attw.json", ".tool-versions", ".python-version"}
 LIFECYCLE = ("preinstall", "install", "postinstall", "prepare", "preuninstall", "postuninstall")
-SPECIAL_POINTS = {"symlink": 4, "hardlink": 4, "device": 10, "fifo": 6, "unsafe_path": 15, "other": 2}
+SPECIAL_POINTS = {"symlink": 2, "hardlink": 4, "device": 10, "fifo": 6, "unsafe_path": 15, "other": 2}
 
+_EXECISH = re2.compile(r"\b(?:exec|eval|b64decode|decompress|marshal|__import__|compile)\b")
 _B64_BLOB = re2.compile(r"""[A-Za-z0-9+/_-]{100,}={0,2}""")
 _HEX_BLOB = re2.compile(r"""(?:\\x[0-9a-fA-F]{2}){40,}|[0-9a-fA-F]{160,}""")
 _SCRIPT_FILE = re.compile(r"""(?:^|[\s"'=/])((?:\./)?[\w./@-]+\.(?:js|cjs|mjs|sh|py|ps1|bat|cmd|ts))\b""")
@@ -189,6 +196,10 @@ def _location(info: FileInfo, install_targets: set[str]) -> None:
         return
     if any(p in VENDOR_DIRS for p in parts[:-1]) or _is_minified(info):
         info.mult, info.reason = 0.3, "vendored or minified"
+        return
+    if (parts[0] in (".github", ".circleci", ".gitlab", ".devcontainer", ".vscode", ".idea") or base in DEV_TOOLING
+            or (base.startswith(".") and info.lang != "javascript") or _ext(base) in (".yml", ".yaml")):
+        info.mult, info.reason = 0.2, "development tooling"
         return
     if any(p in LOW_VALUE_DIRS for p in parts[:-1]) or base.startswith("test_") or base.endswith(
         ("_test.py", ".test.js", ".spec.js", ".test.ts", ".spec.ts", "conftest.py")
@@ -410,21 +421,18 @@ def _provenance(files: list[FileInfo]) -> list[RawHit]:
             if ext in NATIVE_EXT:
                 hits.append(RawHit("eng_native_binary", 6, "low", info, 0, f"{kind} {ext}", 2, "native extension binary"))
             else:
-                pts = 10 if not info.install_time else 20
+                pts = (6 if not info.install_time else 20) * min(info.mult, 1.0)
                 hits.append(RawHit("eng_executable", 6, "medium", info, 0, kind, pts, f"{kind} executable shipped in package"))
         elif ext == ".pyc" and info.role[:-1] not in py_sources and not info.role.startswith("__pycache__"):
             hits.append(RawHit("eng_pyc_only", 6, "medium", info, 0, "compiled python", 5, "compiled Python without source"))
         elif ext in (".exe", ".scr", ".msi", ".dll"):
-            hits.append(RawHit("eng_executable", 6, "medium", info, 0, ext, 8, "Windows executable shipped in package"))
+            hits.append(RawHit("eng_executable", 6, "medium", info, 0, ext, 6 * min(info.mult, 1.0), "Windows executable shipped in package"))
         if base.startswith(".") and base not in COMMON_HIDDEN and not base.startswith((".eslintrc", ".prettierrc", ".babelrc", ".github")):
             hits.append(RawHit("eng_hidden_file", 6, "low", info, 0, base, 1, "hidden file"))
-        if info.role.endswith(".pth") and re.search(rb"(?m)^\s*import\s", info.data):
-            hits.append(RawHit("eng_pth_import", 1, "high", info, _line_of(info.data, b"import"),
-                               info.data[:MAX_EXCERPT].decode("utf-8", "replace").split("\n")[0], 8,
-                               ".pth file runs code at every interpreter start"))
         if info.lang == "python" and info.size > 2000:
-            longest = max(len(line) for line in info.data[:MAX_SCAN_BYTES].split(b"\n"))
-            if longest > 20000:
+            longest_line = max(info.data[:MAX_SCAN_BYTES].split(b"\n"), key=len)
+            longest = len(longest_line)
+            if longest > 5000 and _EXECISH.search(longest_line):
                 hits.append(RawHit("eng_long_line", 5, "medium", info, 0, f"{longest} chars on one line", 4,
                                    "very long line in Python source (packed or obfuscated code)"))
     return hits
@@ -444,33 +452,47 @@ def _metadata_name(files: list[FileInfo]) -> str | None:
 
 
 def _aggregate(hits: list[RawHit]) -> list[Finding]:
-    # One finding per rule per file (location); the first hit in a file carries its points.
+    """Turn raw hits into scored findings: saturate repeats, rank files, cap low-severity noise."""
+    # One finding per rule per file; repeats of a rule inside one file add nothing.
     per_rule_file: dict[tuple[str, str], RawHit] = {}
     for h in hits:
         key = (h.rule_id, h.label or h.file.path)
         cur = per_rule_file.get(key)
         if cur is None or h.points > cur.points:
             per_rule_file[key] = h
+    unique = list(per_rule_file.values())
+    # Package-level engine findings (links, binaries, hidden files, name) diminish per rule.
+    scored: list[tuple[RawHit, float]] = []
     by_rule: dict[str, list[RawHit]] = defaultdict(list)
-    for h in per_rule_file.values():
-        by_rule[h.rule_id].append(h)
-    findings: list[tuple[RawHit, float]] = []
-    for rule_id, group in by_rule.items():
+    by_file: dict[str, list[RawHit]] = defaultdict(list)
+    for h in unique:
+        if h.rule_id in PACKAGE_LEVEL_RULES:
+            by_rule[h.rule_id].append(h)
+        else:
+            by_file[h.file.path].append(h)
+    for group in by_rule.values():
         group.sort(key=lambda h: -h.points)
         for k, h in enumerate(group):
-            factor = 0.5 ** k if k < MAX_FILES_PER_RULE else 0.0
-            findings.append((h, h.points * factor))
-    # Cap the noise of low-severity capability rules outside install-time code.
+            scored.append((h, h.points * (FILE_DECAY ** k if k < MAX_RANKED else 0.0)))
+    # Malware concentrates in a few files; a big library spreads capabilities thinly over many.
+    # So files are ranked by their own total and the k-th file counts FILE_DECAY**k of it.
+    ranked = sorted(by_file.values(), key=lambda g: -sum(h.points for h in g))
+    for k, group in enumerate(ranked):
+        factor = FILE_DECAY ** k if k < MAX_RANKED else 0.0
+        for h in group:
+            scored.append((h, h.points * factor))
     low_used: dict[int, float] = defaultdict(float)
     out: list[Finding] = []
-    findings.sort(key=lambda t: -t[1])
-    for h, pts in findings:
-        if h.severity == "low" and not h.file.install_time and not h.rule_id.startswith("eng_"):
+    scored.sort(key=lambda t: -t[1])
+    for h, pts in scored:
+        if (h.severity == "low" and not h.file.install_time and h.file.reason != "import-time code"
+                and h.rule_id not in PACKAGE_LEVEL_RULES):
+            # Low-severity capabilities (env reads, HTTP, subprocess) are what every library has.
             room = max(0.0, LOW_SEVERITY_CAP_PER_PHASE - low_used[h.phase])
             pts = min(pts, room)
             low_used[h.phase] += pts
         points = int(round(pts))
-        if points == 0 and pts > 0 and h.severity != "low":
+        if points == 0 and pts >= 0.25 and h.severity != "low":
             points = 1
         out.append(Finding(h.rule_id, h.phase, h.label or h.file.path, h.line, h.excerpt[:200], points, h.message))
     return out
@@ -484,19 +506,45 @@ COMBOS = (
 )
 
 
+# Install- and import-time code gets combinations of any severity: a setup.py or __init__.py
+# that both reaches the network and runs commands (or reads secrets) is rarely innocent.
+WEAK_COMBOS = (
+    ((3, 2), "eng_combo_hook_network_exec", 3, 5, "install/import-time code with network access and command execution"),
+    ((3, 4), "eng_combo_hook_network_secrets", 4, 5, "install/import-time code with network access and environment/secret reads"),
+    ((5, 2), "eng_combo_hook_decode_exec", 5, 5, "install/import-time code that decodes and executes"),
+)
+
+
 def _combos(hits: list[RawHit]) -> list[RawHit]:
     by_file: dict[str, list[RawHit]] = defaultdict(list)
     for h in hits:
-        if h.severity in ("medium", "high", "critical") and not h.rule_id.startswith("eng_combo"):
+        if not h.rule_id.startswith("eng_combo") and h.file.role:
             by_file[h.file.path].append(h)
     out: list[RawHit] = []
     for path, group in by_file.items():
-        phases = {h.phase for h in group}
         info = group[0].file
+        serious = {h.phase for h in group if h.severity in ("medium", "high", "critical")}
+        endpoints = [h for h in group if h.phase == 3 and h.severity in ("high", "critical")]
+        if endpoints and len({h.rule_id for h in group if h.phase == 3}) >= 2:
+            e = endpoints[0]
+            out.append(RawHit("eng_combo_endpoint_send", 3, "high", info, e.line, e.excerpt, 8 * info.mult,
+                              "sends data to an exfiltration-style endpoint"))
         for needed, rule_id, phase, pts, msg in COMBOS:
-            if all(p in phases for p in needed):
+            if all(p in serious for p in needed):
                 first = min((h for h in group if h.phase in needed), key=lambda h: h.line or 1 << 30)
                 out.append(RawHit(rule_id, phase, "high", info, first.line, first.excerpt, pts * info.mult, msg))
+        # Big __init__ modules are libraries; import-time droppers are small.
+        if not (info.install_time or (info.reason == "import-time code" and info.size < 30_000)):
+            continue
+        phases = {h.phase for h in group}
+        for needed, rule_id, phase, pts, msg in WEAK_COMBOS:
+            if all(p in phases for p in needed):
+                first = min((h for h in group if h.phase in needed), key=lambda h: h.line or 1 << 30)
+                out.append(RawHit(rule_id, phase, "medium", info, first.line, first.excerpt, pts * info.mult, msg))
+        hook = [h for h in group if h.phase == 1 and h.severity in ("medium", "high", "critical")]
+        if hook and phases & {2, 3, 4, 5} and posixpath.basename(info.role) == "setup.py":
+            out.append(RawHit("eng_combo_install_hook_behaviour", 1, "high", info, hook[0].line, hook[0].excerpt,
+                              8 * info.mult, "custom install command in a file that also runs, fetches, reads or decodes"))
     return out
 
 
@@ -538,8 +586,12 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
         what = {"symlink": "symbolic link", "hardlink": "hard link", "device": "device file", "fifo": "named pipe",
                 "unsafe_path": "path escaping the package root", "other": "special archive entry"}[entry.kind]
         excerpt = f"{entry.path} -> {entry.target}" if entry.target else entry.path
+        pts = SPECIAL_POINTS[entry.kind]
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), entry.target)) if entry.target else ""
+        if entry.kind in ("symlink", "hardlink") and (entry.target.startswith(("/", "\\")) or resolved.startswith("..")):
+            pts = 8  # a link pointing outside the package
         hits.append(RawHit(f"eng_{entry.kind}", 6, "high" if entry.kind == "unsafe_path" else "medium", info, 0,
-                           excerpt[:MAX_EXCERPT], SPECIAL_POINTS[entry.kind], f"{what} not followed"))
+                           excerpt[:MAX_EXCERPT], pts, f"{what} not followed"))
     if package_name:
         target = typosquat_target(package_name, ecosystem)
         if target:

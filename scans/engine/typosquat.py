@@ -53,6 +53,7 @@ def typosquat_target(name: str, ecosystem: str | None) -> str | None:
         popular = PYPI_POPULAR
     else:
         popular = PYPI_POPULAR | NPM_POPULAR
+    popular = {normalise(p) for p in popular}
     if n in popular:
         return None
     squashed = _squash(n)
