@@ -37,6 +37,10 @@ class VerifyInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         kind, ref = attrs["source_type"], attrs["source_ref"].strip()
         version = (attrs.get("source_version") or "").strip()
+        if version:
+            pattern = GIT_REF if kind == VerifySourceType.GIT else VERSION
+            if not pattern.match(version) or ".." in version:
+                raise serializers.ValidationError({"source_version": ["Not a valid version or ref."]})
         if kind == VerifySourceType.PIP:
             if not PYPI_NAME.match(ref):
                 raise serializers.ValidationError({"source_ref": ["Must be a PyPI project name, e.g. requests."]})
@@ -49,10 +53,6 @@ class VerifyInputSerializer(serializers.Serializer):
             if parts.scheme not in ("https", "http") or not parts.hostname:
                 raise serializers.ValidationError({"source_ref": ["Must be an https URL."]})
             _guarded(ref, "source_ref")
-        if version:
-            pattern = GIT_REF if kind == VerifySourceType.GIT else VERSION
-            if not pattern.match(version) or ".." in version:
-                raise serializers.ValidationError({"source_version": ["Not a valid version or ref."]})
         callback = (attrs.get("callback_url") or "").strip()
         if callback:
             if urlsplit(callback).scheme not in ("https", "http"):

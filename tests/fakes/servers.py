@@ -7,6 +7,7 @@ SIGIL_OUTBOUND_ALLOWLIST (see `allow` in tests/marketplace/conftest.py).
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import json
@@ -26,14 +27,14 @@ from urllib.parse import unquote, urlsplit
 def make_targz(files: dict[str, str | bytes], *, root: str) -> bytes:
     """A .tar.gz with every file under `root/` (npm uses `package/`, sdists `name-version/`)."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    with tarfile.open(fileobj=buf, mode="w") as tar:
         for path, content in sorted(files.items()):
             data = content.encode() if isinstance(content, str) else content
             info = tarfile.TarInfo(f"{root}/{path}")
             info.size = len(data)
             info.mtime = 1700000000
             tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return gzip.compress(buf.getvalue(), mtime=0)  # reproducible bytes, so tests can predict hashes
 
 
 def make_zip(files: dict[str, str | bytes]) -> bytes:
