@@ -74,11 +74,15 @@ SPECIAL_POINTS = {"symlink": 2, "hardlink": 4, "device": 10, "fifo": 6, "unsafe_
 
 _EXECISH = re2.compile(r"\b(?:exec|eval|b64decode|decompress|marshal|__import__|compile)\b")
 _B64_BLOB = re2.compile(r"""[A-Za-z0-9+/_-]{100,}={0,2}""")
+_SHORT_B64_CALL = re2.compile(
+    r"""(?:Buffer\.from|atob|b64decode|decodebytes|b64decode)\s*\(\s*b?['"`]([A-Za-z0-9+/]{4,99}={0,2})['"`]"""
+)
 _HEX_BLOB = re2.compile(r"""(?:\\x[0-9a-fA-F]{2}){40,}|[0-9a-fA-F]{160,}""")
 _SCRIPT_FILE = re.compile(r"""(?:^|[\s"'=/])((?:\./)?[\w./@-]+\.(?:js|cjs|mjs|sh|py|ps1|bat|cmd|ts))\b""")
 _SUSPICIOUS_SCRIPT = re.compile(
     r"curl\s|wget\s|powershell|\bnode\s+-e\b|\bnode\s+--eval|\bsh\s+-c\b|\bbash\s+-c\b|\|\s*(?:ba)?sh\b|"
-    r"base64|https?://|\beval\b|\biex\b|invoke-webrequest|certutil|bitsadmin|\bnc\s|/dev/tcp|\bpython[23]?\s+-c\b",
+    r"base64|https?://|\beval\b|\biex\b|invoke-webrequest|certutil|bitsadmin|\bnc\s|/dev/tcp|\bpython[23]?\s+-c\b|"
+    r"\bstart\s+/b\b|nohup|>\s*/dev/null",
     re.I,
 )
 _BENIGN_SCRIPT = re.compile(
@@ -257,9 +261,12 @@ def _match_rules(ctx: _Context, info: FileInfo, data: bytes, *, mult: float, lab
         if m is None:
             continue
         line, excerpt = _excerpt(data, m.start(), m.end())
+        eff = mult
+        if mult < 1.0 and rule.severity in ("high", "critical") and info.reason == "vendored or minified":
+            eff = 1.0  # minifying does not make a decrypt-and-run loader any safer
         hits.append(
             RawHit(rule.id, rule.phase, rule.severity, info, line if not label else line_offset, excerpt,
-                   rule.weight * mult, rule.name, label)
+                   rule.weight * eff, rule.name, label)
         )
     return hits
 
@@ -319,10 +326,39 @@ def _decode_blob(text: bytes) -> bytes | None:
         return None
 
 
+def _scan_short_strings(ctx: _Context, info: FileInfo, data: bytes, mult: float) -> list[RawHit]:
+    """Decode the short literals passed to base64 decoders and scan them together.
+
+    Loaders hide single words ("country_name", "russia", a URL) in many small base64 strings; each
+    is harmless alone, so they are joined and scanned as one text.
+    """
+    pieces: list[bytes] = []
+    first_line = 0
+    for m in _SHORT_B64_CALL.finditer(data):
+        raw = _decode_blob(m.group(1))
+        if raw and _printable(raw):
+            pieces.append(raw)
+            if not first_line:
+                first_line = data.count(b"\n", 0, m.start()) + 1
+        if len(pieces) >= 200:
+            break
+    if len(pieces) < 2:
+        return []
+    text = b" ".join(pieces)
+    label = f"{info.path} (decoded strings)"
+    inner = _match_rules(ctx, info, text, mult=mult * 1.5, label=label, line_offset=first_line)
+    if any(h.severity in ("medium", "high", "critical") and h.phase != 6 for h in inner):
+        inner.append(RawHit("eng_encoded_payload", 5, "high", info, first_line, text[:80].decode("utf-8", "replace"),
+                            12 * mult, "encoded strings that decode to suspicious code"))
+    return inner
+
+
 def _scan_blobs(ctx: _Context, info: FileInfo, data: bytes, mult: float, depth: int, budget: list[int]) -> list[RawHit]:
     if depth > MAX_DECODE_DEPTH:
         return []
     found: list[RawHit] = []
+    if depth == 1:
+        found.extend(_scan_short_strings(ctx, info, data, mult))
     count = 0
     for regex in (_B64_BLOB, _HEX_BLOB):
         for m in regex.finditer(data):
@@ -393,6 +429,33 @@ def _npm_scripts(pkg_json: FileInfo, files: dict[str, FileInfo]) -> tuple[list[R
                     hits.append(RawHit("eng_npm_url_dependency", 6, "low", pkg_json, _line_of(pkg_json.data, dep.encode()),
                                        f'"{dep}": "{spec}"'[:MAX_EXCERPT], 2, "dependency fetched from a URL"))
     return hits, targets, name
+
+
+_FILE_REF = re2.compile(r"[\w./-]+\.(?:js|cjs|mjs|sh|bat|cmd|ps1|py)\b")
+
+
+def _follow_install_targets(targets: set[str], by_role: dict[str, FileInfo], depth: int = 3) -> set[str]:
+    """Add files that install scripts name (preinstall.js running preinstall.sh), a few levels deep."""
+    found = {t for t in targets if t in by_role}
+    frontier = set(found)
+    by_base: dict[str, list[str]] = defaultdict(list)
+    for role in by_role:
+        by_base[posixpath.basename(role)].append(role)
+    for _ in range(depth):
+        nxt: set[str] = set()
+        for role in frontier:
+            info = by_role[role]
+            for m in _FILE_REF.finditer(info.data[:200_000]):
+                name = m.group(0).decode("utf-8", "replace")
+                joined = posixpath.normpath(posixpath.join(posixpath.dirname(role), name))
+                for cand in [joined] + by_base.get(posixpath.basename(name), [])[:3]:
+                    if cand in by_role and cand not in found:
+                        found.add(cand)
+                        nxt.add(cand)
+        frontier = nxt
+        if not frontier:
+            break
+    return found | targets
 
 
 def _line_of(data: bytes, needle: bytes) -> int:
@@ -572,6 +635,7 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
             h.file = pkg
         hits.extend(npm_hits)
     package_name = package_name or _metadata_name(files)
+    install_targets = _follow_install_targets(install_targets, by_role)
     for info in files:
         _location(info, install_targets)
     for info in files:
