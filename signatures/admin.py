@@ -80,6 +80,8 @@ class SignatureAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the services, so every admin edit takes the feed lock and a new change_seq.
+        if change and not form.changed_data:
+            return  # nothing changed: do not move it in the feed
         if change:
             services.signature_update(signature=obj, **{name: form.cleaned_data[name] for name in form.changed_data})
         else:
