@@ -55,7 +55,9 @@ class Api:
             code = body.get("code") if isinstance(body, dict) else ""
             if isinstance(body, dict) and isinstance(body.get("errors"), dict):
                 parts = [f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body["errors"].items()]
-                detail = f"{detail or 'invalid request'} ({', '.join(parts)})"
+                missing = [part for part in parts if part not in str(detail or "")]
+                if missing:
+                    detail = f"{detail or 'invalid request'} ({', '.join(missing)})"
             raise ApiError(resp.status_code, str(detail or resp.reason or "request failed"), str(code or ""))
         if resp.status_code >= 300:
             raise ApiError(resp.status_code, f"unexpected redirect to {resp.headers.get('Location', '?')}")
