@@ -73,7 +73,7 @@ LIFECYCLE = ("preinstall", "install", "postinstall", "prepare", "preuninstall", 
 SPECIAL_POINTS = {"symlink": 2, "hardlink": 4, "device": 10, "fifo": 6, "unsafe_path": 15, "other": 2}
 
 _EXECISH = re2.compile(r"\b(?:exec|eval|b64decode|decompress|marshal|__import__|compile)\b")
-_B64_BLOB = re2.compile(r"""[A-Za-z0-9+/_-]{100,}={0,2}""")
+_B64_BLOB = re2.compile(r"""[A-Za-z0-9+/_-]{60,}={0,2}""")
 _SHORT_B64_CALL = re2.compile(
     r"""(?:Buffer\.from|atob|b64decode|decodebytes|b64decode)\s*\(\s*b?['"`]([A-Za-z0-9+/]{4,99}={0,2})['"`]"""
 )
