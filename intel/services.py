@@ -148,7 +148,12 @@ def threat_record_from_report(*, report: Report) -> Threat:
     if report.source_hash:
         threat = Threat.objects.select_for_update().filter(content_hash=report.source_hash).first()
     if threat is None and package_version is not None:
-        threat = Threat.objects.select_for_update().filter(package_versions=package_version).order_by("id").first()
+        # One threat per content hash: a new hash for a known version gets its own threat,
+        # unless the version's threat has no hash yet.
+        by_version = Threat.objects.select_for_update().filter(package_versions=package_version)
+        if report.source_hash:
+            by_version = by_version.filter(content_hash="")
+        threat = by_version.order_by("id").first()
     if threat is None:
         threat = _threat_create(report=report, content_hash=report.source_hash, now=now)
     elif report.source_hash and not threat.content_hash:
