@@ -126,7 +126,9 @@ def signature_update(*, signature: Signature, **fields) -> Signature:
 def signature_withdraw(*, signature: Signature, reason: str = "") -> Signature:
     """Withdraw an active signature; clients receive it as a tombstone on their next delta sync."""
     with transaction.atomic():
-        # Re-read under a row lock so two analysts cannot both withdraw it.
+        # Feed lock first (the order every writer uses, so no deadlock), then re-read:
+        # two analysts cannot both withdraw it.
+        signature_feed_lock()
         current = Signature.objects.select_for_update().get(pk=signature.pk)
         if current.status != SignatureStatus.ACTIVE:
             raise SignatureStateError(f"{current.public_id} is already withdrawn.")
