@@ -221,3 +221,10 @@ def test_promotion_needs_the_add_signature_permission(client, alice):
     client.force_login(reviewer)
     report = make_report(alice)
     assert client.post(f"/admin/intel/report/{report.pk}/promote/", PROMOTE).status_code == 403
+
+
+def test_a_new_hash_for_a_known_version_gets_its_own_threat(analyst, alice):
+    act(analyst, "verify", [make_report(alice, source_hash=HASH_A)])
+    act(analyst, "verify", [make_report(alice, source_hash=HASH_B)])
+    assert sorted(Threat.objects.values_list("content_hash", flat=True)) == [HASH_A, HASH_B]
+    assert all(t.package_versions.count() == 1 for t in Threat.objects.all())
