@@ -50,6 +50,7 @@ class SyncPage:
     signatures: list[Signature]
     has_more: bool
     last_seq: int  # where the next page starts: the feed position this page covers up to
+    head: int  # the highest change_seq in the feed when the page was read
 
 
 def signature_sync_page(
@@ -82,4 +83,4 @@ def signature_sync_page(
     has_more = len(rows) > limit
     rows = rows[:limit]
     last_seq = rows[-1].change_seq if has_more else max(head, after_seq)
-    return SyncPage(signatures=rows, has_more=has_more, last_seq=last_seq)
+    return SyncPage(signatures=rows, has_more=has_more, last_seq=last_seq, head=head)

@@ -146,6 +146,10 @@ class SignatureSyncView(APIView):
             include_withdrawn=delta,  # a full sync needs no tombstones
             limit=limit,
         )
+        if after_seq > page.head:
+            # The feed head never moves back (signatures are withdrawn, not deleted), so this
+            # token comes from another feed: a reset or restored database.
+            raise BadRequest("next_sync_token is ahead of this server's signature feed; omit it to do a full sync.")
         body = {
             "signatures": [selectors.signature_to_dict(s) for s in page.signatures],
             "total": len(page.signatures),

@@ -226,3 +226,12 @@ def test_signatures_endpoint_is_in_the_openapi_schema(api):
     operation = schema["paths"]["/v1/signatures"]["get"]
     assert {"200", "304", "400", "401", "429"} <= set(operation["responses"])
     assert {p["name"] for p in operation["parameters"]} >= {"since", "phase", "severity", "next_sync_token"}
+
+
+def test_token_from_a_reset_feed_gets_400_so_the_client_resyncs(alice_api):
+    signature = make_signature()
+    token = alice_api.get(URL).json()["next_sync_token"]
+    Signature.objects.filter(pk=signature.pk).delete()  # e.g. the database was restored from an old backup
+    response = alice_api.get(URL, {"next_sync_token": token})
+    assert response.status_code == 400
+    assert "full sync" in response.json()["detail"]
