@@ -5,4 +5,6 @@ from datetime import datetime, timezone
 def isoformat_z(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime("%Y"): it zero-pads years before 1000 ("0200-…"), as RFC 3339 requires.
+    utc = value.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None)
+    return utc.isoformat(timespec="seconds") + "Z"
