@@ -52,9 +52,11 @@ JS_EXT = {".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts"}
 SHELL_EXT = {".sh", ".bash", ".zsh", ".bat", ".cmd", ".ps1", ".vbs"}
 DOC_EXT = {".md", ".rst", ".txt", ".html", ".htm", ".css", ".scss", ".svg", ".xml", ".csv", ".map", ".d.ts", ".adoc"}
 CONFIG_EXT = {".json", ".cfg", ".toml", ".ini", ".yml", ".yaml", ".in"}
+NATIVE_SRC_EXT = {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".hh", ".go", ".rs", ".java", ".cs", ".m", ".mm", ".pyx",
+                  ".pxd", ".pxi", ".f", ".f90", ".cu", ".s", ".asm", ".swift", ".kt", ".scala", ".zig"}
 NATIVE_EXT = {".so", ".pyd", ".node", ".dylib", ".dll"}
 LOW_VALUE_DIRS = {"test", "tests", "testing", "__tests__", "spec", "docs", "doc", "examples", "example", "docs_src",
-                  "tutorial", "tutorials",
+                  "tutorial", "tutorials", "tools", "tasks", "scripts", "ci", "dev", "devtools", "build_tools",
                   "benchmarks", "benchmark", "bench", "fixtures", "samples", "demo"}
 DEV_TOOLING = {"dockerfile", "makefile", "tox.ini", "noxfile.py", "justfile", "taskfile.yml", "sources.txt",
                "scm_file_list.json", "record", "conftest.py", "versioneer.py", ".gitignore", "manifest.in"}
@@ -146,6 +148,8 @@ def _lang(role: str, data: bytes) -> str:
         return "shell"
     if ext == ".json":
         return "json"
+    if ext in NATIVE_SRC_EXT:
+        return "native-src"
     if base in ("pkg-info", "metadata"):
         return "doc"  # package metadata: the README lives here
     if ext in CONFIG_EXT or base in ("entry_points.txt", "setup.cfg"):
@@ -198,8 +202,14 @@ def _location(info: FileInfo, install_targets: set[str]) -> None:
     if base in ("setup.cfg", "pyproject.toml") and depth <= 1:
         info.mult, info.install_time, info.reason = 1.5, True, "build config"
         return
-    if any(p in VENDOR_DIRS for p in parts[:-1]) or _is_minified(info):
-        info.mult, info.reason = 0.3, "vendored or minified"
+    if _is_minified(info):
+        info.mult, info.reason = 0.3, "minified"
+        return
+    if any(p in VENDOR_DIRS for p in parts[:-1]):
+        info.mult, info.reason = 0.3, "vendored"
+        return
+    if info.lang == "native-src":
+        info.mult, info.reason = 0.5, "native source"
         return
     if (parts[0] in (".github", ".circleci", ".gitlab", ".devcontainer", ".vscode", ".idea") or base in DEV_TOOLING
             or (base.startswith(".") and info.lang != "javascript") or _ext(base) in (".yml", ".yaml")):
@@ -262,7 +272,7 @@ def _match_rules(ctx: _Context, info: FileInfo, data: bytes, *, mult: float, lab
             continue
         line, excerpt = _excerpt(data, m.start(), m.end())
         eff = mult
-        if mult < 1.0 and rule.severity in ("high", "critical") and info.reason == "vendored or minified":
+        if mult < 1.0 and rule.severity in ("high", "critical") and info.reason == "minified":
             eff = 1.0  # minifying does not make a decrypt-and-run loader any safer
         hits.append(
             RawHit(rule.id, rule.phase, rule.severity, info, line if not label else line_offset, excerpt,
@@ -562,19 +572,19 @@ def _aggregate(hits: list[RawHit]) -> list[Finding]:
 
 
 COMBOS = (
-    # (required phases, rule id, phase of the combo finding, points, message)
-    ((4, 3), "eng_combo_cred_network", 3, 12, "reads credentials and sends data over the network"),
-    ((5, 2), "eng_combo_decode_exec", 5, 10, "decodes data and executes it"),
-    ((3, 2), "eng_combo_download_exec", 3, 8, "network access combined with code execution"),
+    # (phase that must be medium or worse, phase of any severity, rule id, phase of the finding, points, message)
+    (4, 3, "eng_combo_cred_network", 3, 12, "reads credentials and sends data over the network"),
+    (5, 2, "eng_combo_decode_exec", 5, 10, "decodes data and executes it"),
+    (3, 2, "eng_combo_download_exec", 3, 8, "network access combined with code execution"),
 )
 
 
 # Install- and import-time code gets combinations of any severity: a setup.py or __init__.py
 # that both reaches the network and runs commands (or reads secrets) is rarely innocent.
 WEAK_COMBOS = (
-    ((3, 2), "eng_combo_hook_network_exec", 3, 5, "install/import-time code with network access and command execution"),
-    ((3, 4), "eng_combo_hook_network_secrets", 4, 5, "install/import-time code with network access and environment/secret reads"),
-    ((5, 2), "eng_combo_hook_decode_exec", 5, 5, "install/import-time code that decodes and executes"),
+    ((3, 2), "eng_combo_hook_network_exec", 3, 6, "install/import-time code with network access and command execution"),
+    ((3, 4), "eng_combo_hook_network_secrets", 4, 6, "install/import-time code with network access and environment/secret reads"),
+    ((5, 2), "eng_combo_hook_decode_exec", 5, 6, "install/import-time code that decodes and executes"),
 )
 
 
@@ -590,16 +600,16 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
         endpoints = [h for h in group if h.phase == 3 and h.severity in ("high", "critical")]
         if endpoints and len({h.rule_id for h in group if h.phase == 3}) >= 2:
             e = endpoints[0]
-            out.append(RawHit("eng_combo_endpoint_send", 3, "high", info, e.line, e.excerpt, 8 * info.mult,
+            out.append(RawHit("eng_combo_endpoint_send", 3, "high", info, e.line, e.excerpt, 10 * info.mult,
                               "sends data to an exfiltration-style endpoint"))
-        for needed, rule_id, phase, pts, msg in COMBOS:
-            if all(p in serious for p in needed):
-                first = min((h for h in group if h.phase in needed), key=lambda h: h.line or 1 << 30)
+        phases = {h.phase for h in group}
+        for strong, weak, rule_id, phase, pts, msg in COMBOS:
+            if strong in serious and weak in phases and (weak in serious or info.mult >= 1.0):
+                first = min((h for h in group if h.phase in (strong, weak)), key=lambda h: h.line or 1 << 30)
                 out.append(RawHit(rule_id, phase, "high", info, first.line, first.excerpt, pts * info.mult, msg))
         # Big __init__ modules are libraries; import-time droppers are small.
         if not (info.install_time or (info.reason == "import-time code" and info.size < 30_000)):
             continue
-        phases = {h.phase for h in group}
         for needed, rule_id, phase, pts, msg in WEAK_COMBOS:
             if all(p in phases for p in needed):
                 first = min((h for h in group if h.phase in needed), key=lambda h: h.line or 1 << 30)
