@@ -4,6 +4,6 @@ from intel.api import views
 
 urlpatterns = [
     path("threat/<str:hash>", views.ThreatLookupView.as_view(), name="threat-lookup"),
-    path("publisher/<str:identifier>", views.PublisherView.as_view(), name="publisher-detail"),
+    path("publisher/<str:id>", views.PublisherView.as_view(), name="publisher-detail"),
     path("report", views.ReportCreateView.as_view(), name="report-create"),
 ]

@@ -45,16 +45,16 @@ class PublisherView(APIView):
     @extend_schema(
         operation_id="publisher_reputation",
         parameters=[
-            OpenApiParameter("id", str, OpenApiParameter.PATH, description="Registry account name or pub_ id"),
+            OpenApiParameter("id", str, OpenApiParameter.PATH, description="Registry account name (npm, PyPI, GitHub) or pub_ id"),
             OpenApiParameter("ecosystem", str, enum=list(ECOSYSTEMS)),
         ],
         responses={200: serializers.PublisherOutputSerializer, **error_responses(400, 404, *AUTHENTICATED_ERRORS)},
     )
-    def get(self, request, identifier):
+    def get(self, request, id):  # noqa: A002 - the path parameter is named id in api-reference.md
         query = serializers.PublisherQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise BadRequest(f"ecosystem must be one of: {', '.join(ECOSYSTEMS)}.")
-        publisher = selectors.publisher_find(identifier=identifier, ecosystem=query.validated_data.get("ecosystem"))
+        publisher = selectors.publisher_find(identifier=id, ecosystem=query.validated_data.get("ecosystem"))
         if publisher is None:
             raise NotFound("Publisher not found")
         reputation = selectors.publisher_reputation(publisher=publisher)

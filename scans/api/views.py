@@ -1,4 +1,5 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -56,7 +57,11 @@ class ScanListView(APIView):
             OpenApiParameter("cursor", str),
             OpenApiParameter("limit", int, description="Page size, at most 200"),
         ],
-        responses={200: serializers.ScanOutputSerializer(many=True), **error_responses(400, *AUTHENTICATED_ERRORS)},
+        responses={200: inline_serializer("ScanPage", {
+            "results": serializers.ScanOutputSerializer(many=True),
+            "next": drf_serializers.URLField(allow_null=True),
+            "previous": drf_serializers.URLField(allow_null=True),
+        }), **error_responses(400, *AUTHENTICATED_ERRORS)},
         description="The caller's scans, newest first, cursor-paginated: {results, next, previous}.",
     )
     def get(self, request):
