@@ -139,7 +139,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # source_type: scans also take "local"; reports and verifications name a remote source.
+        "ScanSourceTypeEnum": "scans.constants.SourceType",
+        "RemoteSourceTypeEnum": "intel.constants.ReportSourceType",
+    },
 }
 
 SIMPLE_JWT = {
