@@ -157,7 +157,7 @@ def cmd_scan(args) -> int:
     else:
         out(render_report(result, quarantine_id=qid, source_type=fetched.source_type, source_ref=fetched.source_ref,
                           rules_note=rules_note, quarantine_path=str(entry), notes=fetched.notes,
-                          colour=use_colour()))
+                          colour=use_colour(), rules_by_id={r.id: r for r in ruleset.rules}))
 
     if args.submit:
         api.require_login()

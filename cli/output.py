@@ -122,7 +122,7 @@ class Spinner:
 
 
 def render_report(result, *, quarantine_id: str, source_type: str, source_ref: str, rules_note: str,
-                  quarantine_path: str, notes: list[str], colour: bool) -> str:
+                  quarantine_path: str, notes: list[str], colour: bool, rules_by_id: dict | None = None) -> str:
     s = Style(colour)
     out = []
     out.append(s("sigil scan", "bold") + f"  {source_type} {clean(source_ref, 200)}")
@@ -145,8 +145,11 @@ def render_report(result, *, quarantine_id: str, source_type: str, source_ref: s
         findings = sorted(by_phase.get(phase.phase, []), key=lambda f: (-f.points, f.file, f.line))
         for f in findings:
             where = f"{clean(f.file, 200)}:{f.line}" if f.line else clean(f.file, 200)
+            rule = (rules_by_id or {}).get(f.rule_id)
+            # Signature findings carry the rule's name; its description reads better.
+            message = rule.description if rule and rule.description and f.message == rule.name else f.message
             out.append(f"    {s('!', 'red' if f.points >= 10 else 'yellow')} {s(where, 'cyan')}  "
-                       f"{clean(f.message, 200)}  [{clean(f.rule_id, 60)}, +{f.points}]")
+                       f"{clean(message, 200)}  [{clean(f.rule_id, 60)}, +{f.points}]")
             if f.excerpt:
                 out.append("        " + s(clean(f.excerpt, 160), "dim"))
         if not findings and phase.findings:  # phase strings without structured findings

