@@ -34,6 +34,8 @@ from .typosquat import typosquat_target
 # Bytes of one file matched against signatures; malware puts its payload up front, and a cap
 # keeps one huge bundle from dominating scan time.
 MAX_SCAN_BYTES = 2 * 1024 * 1024
+# Data and documentation rarely carry executable payloads; read less of them.
+MAX_SCAN_BYTES_BY_LANG = {"doc": 64 * 1024, "json": 256 * 1024, "native-src": 256 * 1024, "config": 512 * 1024}
 MAX_EXCERPT = 160
 MAX_DECODE_DEPTH = 3
 MAX_BLOBS_PER_FILE = 30
@@ -183,6 +185,7 @@ def _is_minified(info: FileInfo) -> bool:
 
 
 def _location(info: FileInfo, install_targets: set[str]) -> None:
+    """Set how much a file's findings weigh: install-time code most, tests, docs and bundles least."""
     role = info.role
     parts = role.lower().split("/")
     base = parts[-1]
@@ -651,7 +654,10 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     for info in files:
         if not info.is_text:
             continue
-        hits.extend(_match_rules(ctx, info, info.data, mult=info.mult))
+        cap = MAX_SCAN_BYTES_BY_LANG.get(info.lang, MAX_SCAN_BYTES)
+        if info.install_time or info.role == "package.json":
+            cap = MAX_SCAN_BYTES
+        hits.extend(_match_rules(ctx, info, info.data[:cap], mult=info.mult))
         if info.lang in ("python", "javascript", "shell", "other") and info.mult >= 1.0:
             hits.extend(_scan_blobs(ctx, info, info.data, info.mult, 1, [MAX_DECODED_BYTES]))
     hits.extend(_provenance(files))

@@ -37,6 +37,11 @@ def damerau(a: str, b: str, limit: int = 3) -> int:
     return prev[-1]
 
 
+_POPULAR = {
+    "npm": frozenset(normalise(p) for p in NPM_POPULAR),
+    "pypi": frozenset(normalise(p) for p in PYPI_POPULAR),
+    "": frozenset(normalise(p) for p in PYPI_POPULAR | NPM_POPULAR),
+}
 _AFFIXES = ("python-", "py-", "-python", "-py", "py", "python3-", "-dev", "-lib", "-sdk", "-js", "node-", "-node")
 
 
@@ -47,27 +52,23 @@ def typosquat_target(name: str, ecosystem: str | None) -> str | None:
     n = normalise(name)
     if n.startswith("@"):
         n = n.split("/", 1)[-1]
-    if ecosystem == "npm":
-        popular = NPM_POPULAR
-    elif ecosystem == "pypi":
-        popular = PYPI_POPULAR
-    else:
-        popular = PYPI_POPULAR | NPM_POPULAR
-    popular = {normalise(p) for p in popular}
+    popular = _POPULAR.get(ecosystem or "", _POPULAR[""])
     if n in popular:
         return None
     squashed = _squash(n)
-    for target in popular:
+    stripped = re.sub(r"^(\d+-?)|(-?\d+)$", "", n)
+    for target in sorted(popular):
         if len(target) < 4:
             continue
         t_squashed = _squash(target)
+        if abs(len(t_squashed) - len(squashed)) > 2 and stripped == n and not n.endswith(target) and not n.startswith(target):
+            continue
         if squashed == t_squashed:
             return target  # "python_dateutil" vs "python-dateutil" is the same name on PyPI, not on npm
         limit = 1 if len(t_squashed) < 8 else 2
         if damerau(squashed, t_squashed, limit) <= limit:
             return target
         # Decorations: "requests2", "2022-requests", "pyrequests", "requests-python".
-        stripped = re.sub(r"^(\d+-?)|(-?\d+)$", "", n)
         if stripped != n and stripped == target:
             return target
         for affix in _AFFIXES:
