@@ -509,7 +509,7 @@ def _provenance(files: list[FileInfo]) -> list[RawHit]:
             longest_line = max(info.data[:MAX_SCAN_BYTES].split(b"\n"), key=len)
             longest = len(longest_line)
             if longest > 5000 and _EXECISH.search(longest_line):
-                hits.append(RawHit("eng_long_line", 5, "medium", info, 0, f"{longest} chars on one line", 4,
+                hits.append(RawHit("eng_long_line", 5, "medium", info, 0, f"{longest} chars on one line", 6,
                                    "very long line in Python source (packed or obfuscated code)"))
     return hits
 
