@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 DEFAULT_API_URL = "http://localhost:8000"
@@ -21,9 +22,11 @@ def api_url() -> str:
 
 def home() -> Path:
     """The state directory, created 0700 (and tightened if it already existed looser)."""
-    path = Path(os.environ.get("SIGIL_HOME") or Path.home() / ".sigil").expanduser()
+    path = Path(os.environ.get("SIGIL_HOME") or Path.home() / ".sigil").expanduser().absolute()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
+    st = path.stat()
+    # Tighten our own directory; never chmod a shared one someone pointed SIGIL_HOME at (/tmp).
+    if st.st_mode & 0o077 and st.st_uid == os.getuid() and not st.st_mode & stat.S_ISVTX:
         os.chmod(path, 0o700)
     return path
 

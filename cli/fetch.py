@@ -20,7 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import requests
 
 from cli import __version__
-from cli.config import CliError
+from cli.config import CliError, home
 from cli.output import Progress
 from cli.quarantine import CONTENT, copy_tree
 
@@ -310,8 +310,11 @@ def fetch_local(path_arg: str, content: Path) -> Fetched:
     if src.is_dir():
         dest = content / "tree"
         dest.mkdir(mode=0o700)
-        skipped = copy_tree(src, dest)
-        notes = [f"skipped special file {s}" for s in skipped[:20]]
+        real, state = os.path.realpath(src), os.path.realpath(home())
+        if real == state or real.startswith(state + os.sep):
+            raise CliError(f"{path_arg} is inside SIGIL_HOME; scan the original instead")
+        skipped = copy_tree(src, dest, exclude=home())
+        notes = [f"skipped {s}" for s in skipped[:20]]
         return Fetched("local", ref, "directory", dest, notes=notes)
     if not src.is_file():
         raise CliError(f"{path_arg} is not a regular file or directory")

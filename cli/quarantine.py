@@ -80,9 +80,13 @@ def discard(path: Path) -> None:
         shutil.rmtree(path, onerror=retry)
 
 
-def copy_tree(src: Path, dest: Path) -> list[str]:
-    """Copy a directory without following symlinks; FIFOs, devices and sockets are skipped (listed)."""
+def copy_tree(src: Path, dest: Path, *, exclude: Path) -> list[str]:
+    """Copy a directory without following symlinks; FIFOs, devices and sockets are skipped (listed).
+
+    `exclude` (SIGIL_HOME) is never copied: scanning ~ must not copy the quarantine into itself.
+    """
     skipped = []
+    excluded = os.path.realpath(exclude)
     for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
         rel = Path(dirpath).relative_to(src)
         target_dir = dest / rel
@@ -91,6 +95,9 @@ def copy_tree(src: Path, dest: Path) -> list[str]:
             s = Path(dirpath) / name
             if s.is_symlink():
                 os.symlink(os.readlink(s), target_dir / name)
+                dirnames.remove(name)
+            elif os.path.realpath(s) == excluded:
+                skipped.append(str(rel / name))
                 dirnames.remove(name)
         for name in filenames:
             s = Path(dirpath) / name

@@ -104,3 +104,29 @@ def test_symlinks_are_quarantined_as_links_not_followed(offline_sigil, tmp_path)
     copied = offline_sigil.home / "quarantine" / qid / "content" / "tree" / "innocent.txt"
     assert copied.is_symlink()
     assert os.readlink(copied) == str(secret)
+
+
+def test_scanning_a_directory_that_holds_sigil_home_does_not_copy_the_quarantine(tmp_path):
+    from tests.cli.conftest import Sigil, closed_port_url
+
+    user_home = write_tree(tmp_path / "user", {"project/index.js": "module.exports = 1;\n"})
+    sigil = Sigil(user_home / ".sigil", closed_port_url())
+    first_id = _scan_id(sigil, user_home / "project")
+
+    proc, body = sigil.json("scan", user_home, "--json")
+
+    assert proc.returncode == 0, proc.stderr
+    tree = sigil.home / "quarantine" / body["quarantine_id"] / "content" / "tree"
+    assert (tree / "project" / "index.js").is_file()
+    assert not (tree / ".sigil").exists()
+    assert body["file_stats"]["total_files"] == 1
+    assert sorted(quarantine_ids(sigil.home)) == sorted([first_id, body["quarantine_id"]])
+
+
+def test_scanning_inside_sigil_home_is_refused(offline_sigil, clean_project):
+    qid = _scan_id(offline_sigil, clean_project)
+
+    proc = offline_sigil("scan", offline_sigil.home / "quarantine" / qid)
+
+    assert proc.returncode == 3
+    assert "inside SIGIL_HOME" in proc.stderr
