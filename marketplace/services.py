@@ -61,6 +61,8 @@ def verification_request(*, owner, source_type: str, source_ref: str, source_ver
     fingerprint = _fingerprint()
     previous = verification_reusable(source_type=source_type, source_ref=source_ref, version=source_version,
                                      fingerprint=fingerprint, source_hash=source_hash)
+    if previous is not None and previous.owner_id == owner.pk and not callback_url:
+        return previous, False
     verification = Verification(owner=owner, source_type=source_type, source_ref=source_ref,
                                 requested_version=source_version, source_hash=source_hash,
                                 callback_url=callback_url, signatures_fingerprint=fingerprint)

@@ -13,8 +13,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         (deselected if item.get_closest_marker("live_worker") else selected).append(item)
     if deselected:
-        print(f"\nmarketplace: deselected {len(deselected)} live_worker test(s): CELERY_BROKER_URL is not set "
-              "(they run in the PostgreSQL + Redis pass of .ci/run)")
+        message = (f"marketplace: deselected {len(deselected)} live_worker test(s): CELERY_BROKER_URL is not set "
+                   "(they run in the PostgreSQL + Redis pass of .ci/run)")
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(message, yellow=True) if reporter else print(message)
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
 
