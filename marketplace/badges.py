@@ -37,16 +37,20 @@ def _text_width(text: str) -> int:
     return 7 * len(text) + 10
 
 
-def render_svg(message: str, *, label: str = LABEL) -> str:
+def render_svg(message: str, *, label: str = LABEL, link: str | None = None) -> str:
     color = COLORS.get(message, "#9f9f9f")
     lw, mw = _text_width(label), _text_width(message)
     width = lw + mw
     label_x, message_x = lw * 5, (lw + mw / 2) * 10
     label, message_e = escape(label), escape(message)
     title = escape(f"{label}: {message}")
+    # The badge links to the public verification page (when the SVG is opened or embedded as an object).
+    open_link = f'<a xlink:href="{escape(link, {chr(34): "&quot;"})}" target="_blank">' if link else ""
+    close_link = "</a>" if link else ""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" aria-label="{title}">'
-        f"<title>{title}</title>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{width}" '
+        f'height="20" role="img" aria-label="{title}">'
+        f"<title>{title}</title>{open_link}"
         '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/>'
         '<stop offset="1" stop-opacity=".1"/></linearGradient>'
         f'<clipPath id="r"><rect width="{width}" height="20" rx="3" fill="#fff"/></clipPath>'
@@ -57,7 +61,7 @@ def render_svg(message: str, *, label: str = LABEL) -> str:
         'text-rendering="geometricPrecision" font-size="110">'
         f'<text x="{label_x:.0f}" y="140" transform="scale(.1)" fill="#fff">{label}</text>'
         f'<text x="{message_x:.0f}" y="140" transform="scale(.1)" fill="#fff">{message_e}</text>'
-        "</g></svg>"
+        f"</g>{close_link}</svg>"
     )
 
 

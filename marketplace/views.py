@@ -1,6 +1,7 @@
 """Public, unauthenticated pages: badges and the verification page."""
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -29,7 +30,9 @@ def _cached(request, response, content):
 
 @require_safe
 def badge_svg(request, verification_id: str):
-    svg = badges.render_svg(badges.badge_message(_verification(verification_id)))
+    verification = _verification(verification_id)
+    page = f"{settings.SIGIL_PUBLIC_URL}/verifications/{verification.public_id}"
+    svg = badges.render_svg(badges.badge_message(verification), link=page)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     # An SVG opened directly must not run script, whatever got into it.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"

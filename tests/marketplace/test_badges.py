@@ -21,7 +21,7 @@ def verified(alice):
 
 @pytest.mark.parametrize("verdict, status, color", [("clean", "verified", "#4c1"), ("low", "verified", "#97ca00"),
                                                     ("medium", "failed", "#dfb317"), ("critical", "failed", "#e05d44")])
-def test_svg_badge_says_sigil_and_the_verdict_in_its_colour(client, alice, verdict, status, color):
+def test_svg_badge_says_sigil_and_the_verdict_in_its_colour(client, alice, settings, verdict, status, color):
     v = Verification(owner=alice, source_type="pip", source_ref="tidy", status=status, score=1, verdict=verdict)
     v.stamp()
     v.save()
@@ -32,6 +32,7 @@ def test_svg_badge_says_sigil_and_the_verdict_in_its_colour(client, alice, verdi
     assert svg.startswith("<svg") and ">sigil</text>" in svg and f">{verdict}</text>" in svg and color in svg
     assert response["Cache-Control"] == "public, max-age=300"
     assert response["ETag"]
+    assert f'xlink:href="{settings.SIGIL_PUBLIC_URL}/verifications/{v.public_id}"' in svg
 
 
 def test_badge_etag_answers_304_when_unchanged(client, verified):
@@ -59,8 +60,9 @@ def test_badge_json_follows_the_shields_endpoint_schema(client, verified):
 def test_badge_text_is_escaped():
     from marketplace.badges import render_svg
 
-    svg = render_svg('<script>alert("x")</script>&')
+    svg = render_svg('<script>alert("x")</script>&', link='https://x.example/"><script>')
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "&amp;" in svg
+    assert 'xlink:href="https://x.example/&quot;&gt;&lt;script&gt;"' in svg
 
 
 def test_unknown_badge_is_404(client, db):
