@@ -264,7 +264,7 @@ GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUT
 class FakeGit(FakeServer):
     """Bare repositories served over HTTP by `git http-backend` (smart HTTP, so shallow clones work).
 
-    repos = {"owner/name": {path: content}}; each is one commit on `main`, tagged `v1`.
+    repos = {"owner/name": {path: content | ("symlink", target)}}; each is one commit on `main`, tagged `v1`.
     Dumb HTTP cannot serve shallow clones, hence the CGI backend.
     """
 
@@ -277,6 +277,9 @@ class FakeGit(FakeServer):
             for path, content in files.items():
                 target = os.path.join(work, path)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
+                if isinstance(content, tuple) and content[0] == "symlink":
+                    os.symlink(content[1], target)
+                    continue
                 with open(target, "wb") as fh:
                     fh.write(content.encode() if isinstance(content, str) else content)
             run = lambda *args, cwd=work: subprocess.run(["git", *args], cwd=cwd, env=env, check=True,  # noqa: E731
