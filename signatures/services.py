@@ -50,8 +50,12 @@ def signature_feed_lock() -> None:
     _bump_feed_counter(0)
 
 
-def _record_change(signature: Signature) -> Signature:
-    """Validate, then under the feed lock assign id, change_seq and updated_at, and save."""
+def _record_change(signature: Signature, fields: Iterable[str] | None = None) -> Signature:
+    """Validate, then under the feed lock assign id, change_seq and updated_at, and save.
+
+    With fields, only those columns are written, so a stale instance cannot undo someone
+    else's change to other fields.
+    """
     signature.full_clean(exclude=_ASSIGNED_UNDER_LOCK, validate_unique=False)
     with transaction.atomic():
         signature.change_seq = _bump_feed_counter(1)
@@ -63,7 +67,10 @@ def _record_change(signature: Signature) -> Signature:
             signature.public_id = public_id_for(signature.number)
             signature.created_at = now
         signature.updated_at = now
-        signature.save()
+        if fields is not None and signature.pk is not None:
+            signature.save(update_fields=[*fields, "updated_at", "change_seq"])
+        else:
+            signature.save()
     return signature
 
 
@@ -118,7 +125,7 @@ def signature_update(*, signature: Signature, **fields) -> Signature:
         raise ValueError(f"cannot update {', '.join(sorted(unknown))} with signature_update")
     for name, value in _normalise(fields).items():
         setattr(signature, name, value)
-    signature = _record_change(signature)
+    signature = _record_change(signature, fields=list(fields))
     logger.info("signature %s updated (%s)", signature.public_id, ", ".join(sorted(fields)) or "no fields")
     return signature
 
@@ -135,8 +142,9 @@ def signature_withdraw(*, signature: Signature, reason: str = "") -> Signature:
         current.status = SignatureStatus.WITHDRAWN
         current.withdrawn_at = timezone.now()
         current.withdrawn_reason = (reason or "")[:2000]
-        _record_change(current)
-    signature.refresh_from_db()
+        _record_change(current, fields=["status", "withdrawn_at", "withdrawn_reason"])
+    for name in ("status", "withdrawn_at", "withdrawn_reason", "updated_at", "change_seq"):
+        setattr(signature, name, getattr(current, name))
     logger.info("signature %s withdrawn", signature.public_id)
     return signature
 
