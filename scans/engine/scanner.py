@@ -444,6 +444,23 @@ def _npm_scripts(pkg_json: FileInfo, files: dict[str, FileInfo]) -> tuple[list[R
     return hits, targets, name
 
 
+_PY_IMPORT = re.compile(rb"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
+
+
+def _local_imports(info: FileInfo, by_role: dict[str, FileInfo]) -> set[str]:
+    found: set[str] = set()
+    for m in _PY_IMPORT.finditer(info.data[:200_000]):
+        mod = (m.group(1) or m.group(2)).decode("ascii", "replace").lstrip(".")
+        if not mod:
+            continue
+        path = mod.replace(".", "/")
+        for cand in (f"{path}.py", f"{path}/__init__.py", f"src/{path}.py", f"src/{path}/__init__.py"):
+            if cand in by_role:
+                found.add(cand)
+                break
+    return found
+
+
 _FILE_REF = re2.compile(r"[\w./-]+\.(?:js|cjs|mjs|sh|bat|cmd|ps1|py)\b")
 
 
@@ -574,6 +591,8 @@ def _aggregate(hits: list[RawHit]) -> list[Finding]:
     return out
 
 
+# A combination whose strong side is itself high or critical counts this much more.
+STRONG_COMBO_BOOST = 1.25
 COMBOS = (
     # (phase that must be medium or worse, phase of any severity, rule id, phase of the finding, points, message)
     (4, 3, "eng_combo_cred_network", 3, 12, "reads credentials and sends data over the network"),
@@ -609,6 +628,8 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
         for strong, weak, rule_id, phase, pts, msg in COMBOS:
             if strong in serious and weak in phases and (weak in serious or info.mult >= 1.0):
                 first = min((h for h in group if h.phase in (strong, weak)), key=lambda h: h.line or 1 << 30)
+                if any(h.phase == strong and h.severity in ("high", "critical") for h in group):
+                    pts = pts * STRONG_COMBO_BOOST
                 out.append(RawHit(rule_id, phase, "high", info, first.line, first.excerpt, pts * info.mult, msg))
         # Big __init__ modules are libraries; import-time droppers are small.
         if not (info.install_time or (info.reason == "import-time code" and info.size < 30_000)):
@@ -648,6 +669,10 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
             h.file = pkg
         hits.extend(npm_hits)
     package_name = package_name or _metadata_name(files)
+    setup_py = by_role.get("setup.py")
+    if setup_py is not None:
+        # Modules setup.py imports from the package run during pip install too.
+        install_targets |= _local_imports(setup_py, by_role)
     install_targets = _follow_install_targets(install_targets, by_role)
     for info in files:
         _location(info, install_targets)
