@@ -32,8 +32,31 @@ def _registries():
     return npm, pypi
 
 
+def _existing_objects_config(server, token: str, directory: Path) -> Path:
+    """A scan, a verification and a publisher of the fuzzing user, so detail endpoints are not all 404."""
+    scan = server.post("/v1/scan", {
+        "quarantine_id": "fuzz-seed", "source_type": "npm", "source_ref": "leftpad-ok", "score": 0,
+        "verdict": "clean", "phases": [{"phase": n, "name": name, "score": 0, "findings": []} for n, name in
+                                       enumerate(["install_hooks", "code_patterns", "network_exfil", "credentials",
+                                                  "obfuscation", "provenance"], start=1)],
+    }, token=token)
+    assert scan.status_code == 201, scan.text
+    verification = server.post("/v1/verify", {"source_type": "npm", "source_ref": "leftpad-ok",
+                                              "source_version": "1.0.0"}, token=token)
+    assert verification.status_code == 200, verification.text
+    assert verification.json()["publisher"] == "padder"
+    config = directory / "schemathesis.toml"
+    config.write_text(
+        "[parameters]\n"
+        f'"path.scan_id" = "{scan.json()["scan_id"]}"\n'
+        f'"path.verification_id" = "{verification.json()["verification_id"]}"\n'
+        '"path.id" = "padder"\n'  # GET /v1/publisher/{id}
+    )
+    return config
+
+
 @pytest.mark.needs_services
-def test_every_endpoint_answers_as_the_openapi_schema_says_under_fuzzing(live_server_factory):
+def test_every_endpoint_answers_as_the_openapi_schema_says_under_fuzzing(live_server_factory, tmp_path):
     call_command("load_signature_pack", verbosity=0)
     token = issue_access_token(make_user("fuzzer@example.com", tier="team"))
     npm, pypi = _registries()
@@ -49,8 +72,9 @@ def test_every_endpoint_answers_as_the_openapi_schema_says_under_fuzzing(live_se
             SIGIL_LOGIN_FAILURES_PER_EMAIL=1_000_000,
             SIGIL_LOGIN_FAILURES_PER_ADDRESS=1_000_000,
         )
+        config = _existing_objects_config(server, token, tmp_path)
         result = subprocess.run(
-            [_schemathesis(), "run", f"{server.url}/v1/openapi.json",
+            [_schemathesis(), "--config-file", str(config), "run", f"{server.url}/v1/openapi.json",
              "--header", f"Authorization: Bearer {token}",
              "--checks", CHECKS,
              "--max-examples", "15", "--seed", "1",
