@@ -91,10 +91,14 @@ def test_database_unreachable_answers_503_envelopes_and_the_api_recovers(live_se
         assert_clean_error(server.get("/v1/auth/me", token=token), 503, "SERVICE_UNAVAILABLE")
         assert_clean_error(server.post("/v1/scan", SCAN, token=token), 503, "SERVICE_UNAVAILABLE")
         assert_clean_error(server.get("/healthz"), 503, "SERVICE_UNAVAILABLE")
+        # Pages outside DRF (public threat page, badges) go through the middleware instead.
+        assert_clean_error(server.get("/threats/THR-2026-0001"), 503, "SERVICE_UNAVAILABLE")
+        assert_clean_error(server.get("/badge/ver_aaaaaaaaaaaa.svg"), 503, "SERVICE_UNAVAILABLE")
     finally:
         _allow_connections(True)
 
     assert server.get("/healthz").status_code == 200
     assert server.get("/v1/auth/me", token=token).status_code == 200
+    assert server.get("/threats/THR-2026-0001").status_code == 404
     assert server.post("/v1/scan", SCAN, token=token).status_code == 201
     assert Scan.objects.filter(quarantine_id=SCAN["quarantine_id"]).count() == 1
