@@ -7,6 +7,7 @@ import re
 import sys
 import threading
 import time
+from urllib.parse import quote
 
 from cli import __version__
 
@@ -202,7 +203,7 @@ def to_sarif(result, *, rules_by_id: dict, source_ref: str, uri_prefix: str = ""
     results = []
     for f in result.findings:
         rule = rules_by_id.get(f.rule_id)
-        location = {"physicalLocation": {"artifactLocation": {"uri": uri_prefix + f.file}}}
+        location = {"physicalLocation": {"artifactLocation": {"uri": uri_prefix + quote(f.file, safe="/")}}}
         location["physicalLocation"]["region"] = {"startLine": max(int(f.line or 1), 1)}
         if f.excerpt:
             location["physicalLocation"]["region"]["snippet"] = {"text": f.excerpt}

@@ -157,14 +157,16 @@ def test_git_clones_shallow_and_hashes_the_tree_like_the_server(offline_sigil, t
 
 @pytest.mark.parametrize("url", [
     "file:///etc",
-    "ext::sh -c touch% /tmp/sigil-pwned",
-    "--upload-pack=touch /tmp/sigil-pwned",
+    "ext::sh -c touch% {marker}",
+    "--upload-pack=touch {marker}",
     "/etc",
 ])
-def test_git_refuses_local_ext_and_option_urls(offline_sigil, url):
-    proc = offline_sigil("scan", f"--git={url}")
+def test_git_refuses_local_ext_and_option_urls(offline_sigil, tmp_path, url):
+    marker = tmp_path / "pwned"
+
+    proc = offline_sigil("scan", f"--git={url.format(marker=marker)}")
 
     assert proc.returncode == 3
-    assert "refusing git URL" in proc.stderr
-    assert not os.path.exists("/tmp/sigil-pwned")
+    assert "refusing git URL" in proc.stderr, proc.stderr
+    assert not marker.exists()
     assert quarantine_ids(offline_sigil.home) == []

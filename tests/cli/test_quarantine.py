@@ -130,3 +130,29 @@ def test_scanning_inside_sigil_home_is_refused(offline_sigil, clean_project):
 
     assert proc.returncode == 3
     assert "inside SIGIL_HOME" in proc.stderr
+
+
+def test_approving_an_archive_moves_the_file_as_downloaded(offline_sigil, tmp_path):
+    from tests.fakes.servers import make_targz
+
+    archive = tmp_path / "tidy-1.0.0.tgz"
+    archive.write_bytes(make_targz({"package.json": '{"name": "tidy"}'}, root="package"))
+    qid = _scan_id(offline_sigil, archive)
+
+    proc = offline_sigil("approve", qid, tmp_path / "kept.tgz")
+
+    assert proc.returncode == 0, proc.stderr
+    assert "archive (not extracted)" in proc.stdout
+    assert (tmp_path / "kept.tgz").read_bytes() == archive.read_bytes()
+
+
+def test_list_json_gives_the_stored_metadata(offline_sigil, evil_package):
+    qid = _scan_id(offline_sigil, evil_package)
+
+    proc, items = offline_sigil.json("list", "--json")
+
+    assert proc.returncode == 0
+    assert [i["id"] for i in items] == [qid]
+    assert items[0]["source_type"] == "local"
+    assert items[0]["verdict"] in ("high", "critical")
+    assert any("package.json:5" in e for e in items[0]["evidence"])
