@@ -47,7 +47,7 @@ class LoginView(APIView):
     @extend_schema(
         operation_id="auth_login",
         request=serializers.LoginInputSerializer,
-        responses={200: serializers.LoginOutputSerializer, **error_responses(401, 413, 422, 429)},
+        responses={200: serializers.LoginOutputSerializer, **error_responses(400, 401, 413, 422, 429)},
     )
     def post(self, request):
         data = serializers.LoginInputSerializer(data=request.data)
