@@ -21,8 +21,8 @@ BUILTIN_PACK = REPO_ROOT / "signatures" / "data" / "builtin_pack.json"
 # pattern written for one line behaves the same in the set and in the locating pass.
 _PREFIX = "(?m)"
 # Patterns per RE2 set: a set compiles into one DFA; splitting keeps each DFA inside max_mem.
-_SET_CHUNK = 40
-_MAX_MEM = 256 << 20
+_SET_CHUNK = 60
+_MAX_MEM = 64 << 20
 
 
 def _options() -> re2.Options:

@@ -14,6 +14,7 @@ import stat
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import re2
@@ -108,6 +109,14 @@ class FileInfo:
     install_time: bool = False
     reason: str = ""
 
+    @cached_property
+    def base(self) -> str:
+        return posixpath.basename(self.role)
+
+    @cached_property
+    def ext(self) -> str:
+        return _ext(self.role)
+
 
 @dataclass
 class RawHit:
@@ -175,7 +184,7 @@ def _is_text(data: bytes) -> bool:
 def _is_minified(info: FileInfo) -> bool:
     if info.lang != "javascript":
         return False
-    base = posixpath.basename(info.role).lower()
+    base = info.base.lower()
     if ".min." in base or base.endswith((".bundle.js", "-bundle.js")):
         return True
     if info.size < 20_000:
@@ -234,7 +243,7 @@ def _location(info: FileInfo, install_targets: set[str]) -> None:
 def _rule_applies(rule: Rule, info: FileInfo) -> bool:
     if rule.file_globs:
         for g in rule.file_globs:
-            target = info.role if "/" in g else posixpath.basename(info.role)
+            target = info.role if "/" in g else info.base
             if fnmatch.fnmatchcase(target, g) or fnmatch.fnmatchcase(target.lower(), g.lower()):
                 return True
         return False
@@ -507,8 +516,8 @@ def _provenance(files: list[FileInfo]) -> list[RawHit]:
     hits: list[RawHit] = []
     py_sources = {f.role[:-1] for f in files if f.role.endswith(".py")}
     for info in files:
-        base = posixpath.basename(info.role)
-        ext = _ext(info.role)
+        base = info.base
+        ext = info.ext
         kind = _binary_kind(info.data[:8])
         if kind:
             if ext in NATIVE_EXT:
@@ -639,7 +648,7 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
                 first = min((h for h in group if h.phase in needed), key=lambda h: h.line or 1 << 30)
                 out.append(RawHit(rule_id, phase, "medium", info, first.line, first.excerpt, pts * info.mult, msg))
         hook = [h for h in group if h.phase == 1 and h.severity in ("medium", "high", "critical")]
-        if hook and phases & {2, 3, 4, 5} and posixpath.basename(info.role) == "setup.py":
+        if hook and phases & {2, 3, 4, 5} and info.base == "setup.py":
             out.append(RawHit("eng_combo_install_hook_behaviour", 1, "high", info, hook[0].line, hook[0].excerpt,
                               8 * info.mult, "custom install command in a file that also runs, fetches, reads or decodes"))
     return out
@@ -731,8 +740,8 @@ def _file_infos(items: list[tuple[str, bytes, int]]) -> list[FileInfo]:
 
 
 def _stats(files: list[FileInfo]) -> dict:
-    py = sum(1 for f in files if _ext(f.role) in PY_EXT)
-    js = sum(1 for f in files if _ext(f.role) in JS_EXT)
+    py = sum(1 for f in files if f.ext in PY_EXT)
+    js = sum(1 for f in files if f.ext in JS_EXT)
     return {
         "total_files": len(files),
         "python": py,
