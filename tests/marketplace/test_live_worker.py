@@ -3,7 +3,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -21,12 +20,12 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def worker(fake_npm, settings):
+def worker(fake_npm, settings, tmp_path):
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()  # nothing left over from an earlier run may reach this worker
     env = {**os.environ, "DATABASE_URL": _database_url(), "NPM_REGISTRY_URL": fake_npm.url,
            "SIGIL_OUTBOUND_ALLOWLIST": ",".join(settings.SIGIL_OUTBOUND_ALLOWLIST), "PYTHONUNBUFFERED": "1"}
-    log = Path(django_settings.BASE_DIR) / f".pytest-worker-{os.getpid()}.log"
+    log = tmp_path / "worker.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "sigil", "worker", "--pool=solo", "-c", "1", "--loglevel=INFO",
@@ -42,7 +41,6 @@ def worker(fake_npm, settings):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.unlink(missing_ok=True)
         celery_app.conf.task_always_eager = True
 
 
