@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import posixpath
 import stat
 import tarfile
 import zipfile
@@ -231,5 +230,4 @@ __all__ = [
     "safe_member_path",
     "strip_common_root",
     "relative_role_path",
-    "posixpath",
 ]

@@ -58,3 +58,16 @@ def test_scan_directory_source_hash_is_the_tree_hash(tmp_path, rules):
     assert result.source_hash == tree_hash(tmp_path)
     assert set(result.file_hashes) == set(FILES)
     assert result.file_hashes["b.py"] == "sha256:" + hashlib.sha256(FILES["b.py"].encode()).hexdigest()
+
+
+def test_scan_directory_reports_links_and_fifos_without_following_them(tmp_path, rules):
+    write_tree(tmp_path, {"pkg/__init__.py": "x = 1\n"})
+    secret = tmp_path.parent / "outside-secret.txt"
+    secret.write_text("token")
+    os.symlink(secret, tmp_path / "pkg" / "leak.txt")
+    os.mkfifo(tmp_path / "pkg" / "pipe")
+    result = scan_directory(tmp_path, rules)
+    ids = result.rule_ids()
+    assert "eng_symlink" in ids and "eng_fifo" in ids
+    assert set(result.file_hashes) == {"pkg/__init__.py"}
+    assert result.phase(6).score > 0
