@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -85,8 +86,6 @@ def get_json(url: str, *, headers: dict | None = None) -> dict:
     except requests.RequestException as exc:
         raise CliError(f"cannot fetch {url}: {type(exc).__name__}") from None
     try:
-        import json
-
         doc = json.loads(data)
     except ValueError:
         raise CliError(f"{url} did not answer JSON") from None

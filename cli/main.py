@@ -110,6 +110,8 @@ def cmd_scan(args) -> int:
 
     source_type, value = _source(args, allow_local=True)
     api = Api()
+    if args.submit:
+        api.require_login()  # before downloading anything
     ruleset = sigs.rules_for_scan(api, offline=args.offline)
     rules_note = {"synced": f"{len(ruleset.rules)} synced from {api.base}",
                   "cache": f"{len(ruleset.rules)} from the local cache",
@@ -160,7 +162,6 @@ def cmd_scan(args) -> int:
                           colour=use_colour(), rules_by_id={r.id: r for r in ruleset.rules}))
 
     if args.submit:
-        api.require_login()
         response = api.submit_scan(body)
         meta = quarantine.load_meta(entry)
         meta["scan_id"] = response.get("scan_id")

@@ -1,8 +1,6 @@
 """--pip, --npm, --git and --url fetch from fake registries on loopback; nothing they contain runs."""
 
 import hashlib
-import os
-
 import pytest
 
 from scans.engine import tree_hash
