@@ -1,6 +1,7 @@
 """--pip, --npm, --git and --url fetch from fake registries on loopback; nothing they contain runs."""
 
 import hashlib
+
 import pytest
 
 from scans.engine import tree_hash
