@@ -12,13 +12,13 @@ import json
 import re
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
-from cli import __version__
+from cli import __version__, quarantine, sigs
 from cli.api import Api, ApiError
 from cli.config import CliError, delete_credentials, save_credentials
 from cli.output import Spinner, Style, clean, render_report, to_sarif, use_colour
-from cli import quarantine, sigs
 
 EXIT_OK, EXIT_MEDIUM, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2, 3
 EXIT_FOR_VERDICT = {"clean": EXIT_OK, "low": EXIT_OK, "medium": EXIT_MEDIUM, "high": EXIT_BLOCK, "critical": EXIT_BLOCK}
@@ -121,7 +121,7 @@ def cmd_scan(args) -> int:
 
     qid, entry = quarantine.new_entry(_slug_source(source_type, value))
     try:
-        with Spinner(f"fetching {clean(value, 60)}") if source_type == "git" else _null():
+        with Spinner(f"fetching {clean(value, 60)}") if source_type == "git" else nullcontext():
             fetched = fetch(source_type, value, entry)
         with Spinner("scanning"):
             if fetched.kind == "archive":
@@ -169,14 +169,6 @@ def cmd_scan(args) -> int:
         # Machine-readable output keeps stdout clean; the submission summary goes to stderr then.
         _print_submission(response, sys.stderr if (args.json or args.sarif) else sys.stdout)
     return EXIT_FOR_VERDICT.get(result.verdict, EXIT_ERROR)
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _print_submission(resp: dict, stream) -> None:

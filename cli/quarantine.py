@@ -42,7 +42,7 @@ def new_entry(name: str) -> tuple[str, Path]:
 
 def entry_path(qid: str) -> Path:
     """The directory of an existing entry; the id is checked so it cannot name a path outside."""
-    if not _ID.match(qid):
+    if not _ID.fullmatch(qid):
         raise CliError(f"not a quarantine id: {qid!r}")
     path = quarantine_root() / qid
     if not (path / META).is_file():
@@ -61,7 +61,7 @@ def load_meta(path: Path) -> dict:
 def entries() -> list[dict]:
     out = []
     for child in sorted(quarantine_root().iterdir()):
-        if _ID.match(child.name) and (child / META).is_file():
+        if _ID.fullmatch(child.name) and (child / META).is_file():
             meta = load_meta(child)
             meta["id"] = child.name
             out.append(meta)
