@@ -169,3 +169,14 @@ def test_git_refuses_local_ext_and_option_urls(offline_sigil, tmp_path, url):
     assert "refusing git URL" in proc.stderr, proc.stderr
     assert not marker.exists()
     assert quarantine_ids(offline_sigil.home) == []
+
+
+def test_pip_takes_a_wheel_when_there_is_no_sdist(offline_sigil):
+    wheel = make_zip({"solo/__init__.py": "x = 1\n", "solo-2.0.dist-info/METADATA": "Name: solo\n"})
+    with FakePyPI({"solo": {"versions": {"2.0": {"solo-2.0-py3-none-any.whl": wheel}}, "latest": "2.0"}}) as pypi:
+        offline_sigil.env_extra["SIGIL_PYPI_URL"] = pypi.url
+        proc, body = offline_sigil.json("scan", "--pip", "Solo==2.0", "--json")
+
+    assert proc.returncode == 0, proc.stderr
+    assert body["source_hash"] == "sha256:" + hashlib.sha256(wheel).hexdigest()
+    assert [r["path"] for r in pypi.requests if r["path"].startswith("/files/")] == ["/files/solo-2.0-py3-none-any.whl"]
