@@ -5,7 +5,7 @@ installed or executed), downloads the benign packages listed in ../shared/corpus
 into a cache outside the repo (~/.cache/sigil-bench), verifies their digests, and scans every
 archive in memory with the engine.
 
-    /tmp/probe/bin/python bench/detection.py [--download-only] [--show N] [--workers N]
+    /tmp/probe/bin/python bench/detection.py [--download-only] [--show N] [--workers N] [--extra-benign bench/extra-benign.tsv]
 """
 
 from __future__ import annotations
@@ -101,13 +101,13 @@ def fetch_npm(name: str, version: str) -> Path:
     return dest
 
 
-def benign_list() -> list[tuple[str, str, str]]:
-    with open(BENIGN_TSV, newline="") as fh:
+def benign_list(tsv: Path = BENIGN_TSV) -> list[tuple[str, str, str]]:
+    with open(tsv, newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     return [(r["ecosystem"], r["name"], r["version"]) for r in rows]
 
 
-def download_benign(workers: int) -> list[tuple[str, str, Path]]:
+def download_benign(workers: int, tsv: Path = BENIGN_TSV) -> list[tuple[str, str, Path]]:
     out: list[tuple[str, str, Path]] = []
 
     def one(row):
@@ -116,7 +116,7 @@ def download_benign(workers: int) -> list[tuple[str, str, Path]]:
         return eco, f"{name}=={version}" if eco == "pypi" else f"{name}@{version}", fn(name, version)
 
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        futs = {pool.submit(one, row): row for row in benign_list()}
+        futs = {pool.submit(one, row): row for row in benign_list(tsv)}
         for fut in concurrent.futures.as_completed(futs):
             try:
                 out.append(fut.result())
@@ -158,10 +158,14 @@ def main() -> None:
     ap.add_argument("--download-only", action="store_true")
     ap.add_argument("--workers", type=int, default=16)
     ap.add_argument("--show", type=int, default=40, help="misses / false positives to list")
+    ap.add_argument("--extra-benign", type=Path, metavar="TSV",
+                    help="also scan these benign packages (ecosystem, name, version) and report them apart: "
+                         "a held-out check that tuning did not overfit the dev set")
     args = ap.parse_args()
 
     benign = download_benign(args.workers)
-    print(f"benign packages available: {len(benign)}")
+    extra = download_benign(args.workers, args.extra_benign) if args.extra_benign else []
+    print(f"benign packages available: {len(benign)}" + (f" (+{len(extra)} extra)" if extra else ""))
     if args.download_only:
         return
     from scans.engine import compile_rules, load_builtin_rules
@@ -170,11 +174,12 @@ def main() -> None:
     malicious = malicious_list()
 
     times: list[float] = []
-    results = {"malicious": [], "benign": []}
-    for kind, items in (("malicious", malicious), ("benign", benign)):
+    results = {"malicious": [], "benign": [], "extra": []}
+    for kind, items in (("malicious", malicious), ("benign", benign), ("extra", extra)):
         for eco, label, path in items:
             res, err, ms = scan_one(compiled, eco, label, path)
-            times.append(ms)
+            if kind != "extra":
+                times.append(ms)
             verdict = res.verdict if res else "critical"
             score = res.score if res else 999
             results[kind].append((label, verdict, score, res, err))
@@ -201,6 +206,11 @@ def main() -> None:
     print(f"\nbenign at medium or above ({len(fps)}):")
     for label, verdict, score, res, err in sorted(fps, key=lambda r: -r[2])[: args.show]:
         print(f"  {label}: {verdict} {score}  {err or top_findings(res, 6)}")
+    if extra:
+        rows = results["extra"]
+        print(f"\nextra benign ({len(rows)}): high+ {share(rows, hi):.3f}, medium+ {share(rows, med):.3f}")
+        for label, verdict, score, res, err in sorted(rows, key=lambda r: -r[2]):
+            print(f"  {label}: {verdict} {score}  {err or top_findings(res, 4)}")
 
 
 if __name__ == "__main__":

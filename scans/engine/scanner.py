@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import fnmatch
 import hashlib
 import json
@@ -82,6 +83,8 @@ _B64_BLOB = re2.compile(r"""[A-Za-z0-9+/_-]{60,}={0,2}""")
 _SHORT_B64_CALL = re2.compile(
     r"""(?:Buffer\.from|atob|b64decode|decodebytes|b64decode)\s*\(\s*b?['"`]([A-Za-z0-9+/]{4,99}={0,2})['"`]"""
 )
+# A base64 literal that decodes to "http://" or "https://": a hidden endpoint.
+_B64_URL = re2.compile(r"""['"`](aHR0c(?:HM6Ly|DovL)[A-Za-z0-9+/]{4,300}={0,2})['"`]""")
 _HEX_BLOB = re2.compile(r"""(?:\\x[0-9a-fA-F]{2}){40,}|[0-9a-fA-F]{160,}""")
 _SCRIPT_FILE = re.compile(r"""(?:^|[\s"'=/])((?:\./)?[\w./@-]+\.(?:js|cjs|mjs|sh|py|ps1|bat|cmd|ts))\b""")
 _SUSPICIOUS_SCRIPT = re.compile(
@@ -235,7 +238,8 @@ def _location(info: FileInfo, install_targets: set[str]) -> None:
     if info.lang == "doc":
         info.mult, info.reason = 0.2, "documentation"
         return
-    if base == "__init__.py" or base == "__main__.py":
+    if (base == "__init__.py" or base == "__main__.py") and depth <= (2 if parts[0] in ("src", "lib") else 1):
+        # Only a distribution's top-level package runs on a plain import; sub-packages run on demand.
         info.mult, info.reason = 1.5, "import-time code"
         return
 
@@ -272,18 +276,67 @@ def _excerpt(data: bytes, start: int, end: int) -> tuple[int, str]:
     return data.count(b"\n", 0, start) + 1, text[:MAX_EXCERPT]
 
 
+_PY_LINE_COMMENT = re.compile(rb"(?m)^[ \t]*#[^\n]*")
+_JS_LINE_COMMENT = re.compile(rb"(?m)^[ \t]*(?://|/\*|\*)[^\n]*")
+_PY_TRIPLE_OPEN = re.compile(rb'(?m)^[ \t]*[rRuUbB]{0,2}("""|\'\'\')')
+# A match that only occurs in comments or docstrings is prose (install instructions, examples), not code.
+COMMENT_FACTOR = 0.25
+
+
+def _quiet_spans(info: FileInfo, data: bytes) -> list[tuple[int, int]]:
+    """Byte spans of full-line comments and docstrings (Python) or comment lines (JavaScript)."""
+    if info.lang == "python":
+        spans = [(m.start(), m.end()) for m in _PY_LINE_COMMENT.finditer(data)]
+        pos = 0
+        while True:
+            m = _PY_TRIPLE_OPEN.search(data, pos)
+            if m is None:
+                break
+            close = data.find(m.group(1), m.end())
+            end = len(data) if close < 0 else close + 3
+            # A triple-quoted string that continues an expression (exec(, x =, a list) is data, not a docstring.
+            before = data[:m.start()].rstrip()[-1:]
+            if before not in (b"(", b"=", b",", b"[", b"+", b"{", b"%", b"*"):
+                spans.append((m.start(), end))
+            pos = end
+        spans.sort()
+        return spans
+    if info.lang == "javascript":
+        return [(m.start(), m.end()) for m in _JS_LINE_COMMENT.finditer(data)]
+    return []
+
+
+def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
+    i = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
 def _match_rules(ctx: _Context, info: FileInfo, data: bytes, *, mult: float, label: str = "", line_offset: int = 0) -> list[RawHit]:
     hits: list[RawHit] = []
     compiled = ctx.compiled
+    spans: list[tuple[int, int]] | None = None
     for idx in compiled.match(data):
         rule = compiled.rules[idx]
         if not _rule_applies(rule, info):
             continue
-        m = compiled.regexes[idx].search(data)
+        regex = compiled.regexes[idx]
+        m = regex.search(data)
         if m is None:
             continue
+        prose = False
+        if not label:
+            if spans is None:
+                spans = _quiet_spans(info, data)
+            if spans and _in_spans(spans, m.start()):
+                prose = True
+                for k, other in enumerate(regex.finditer(data, m.end())):
+                    if k >= 20:
+                        break
+                    if not _in_spans(spans, other.start()):
+                        m, prose = other, False
+                        break
         line, excerpt = _excerpt(data, m.start(), m.end())
-        eff = mult
+        eff = mult * (COMMENT_FACTOR if prose else 1.0)
         if mult < 1.0 and rule.severity in ("high", "critical") and info.reason == "minified":
             eff = 1.0  # minifying does not make a decrypt-and-run loader any safer
         hits.append(
@@ -356,15 +409,18 @@ def _scan_short_strings(ctx: _Context, info: FileInfo, data: bytes, mult: float)
     """
     pieces: list[bytes] = []
     first_line = 0
-    for m in _SHORT_B64_CALL.finditer(data):
-        raw = _decode_blob(m.group(1))
-        if raw and _printable(raw):
-            pieces.append(raw)
-            if not first_line:
-                first_line = data.count(b"\n", 0, m.start()) + 1
-        if len(pieces) >= 200:
-            break
-    if len(pieces) < 2:
+    urls = 0
+    for regex in (_SHORT_B64_CALL, _B64_URL):
+        for m in regex.finditer(data):
+            raw = _decode_blob(m.group(1))
+            if raw and _printable(raw):
+                pieces.append(raw)
+                urls += regex is _B64_URL
+                if not first_line:
+                    first_line = data.count(b"\n", 0, m.start()) + 1
+            if len(pieces) >= 200:
+                break
+    if len(pieces) < 2 and not urls:
         return []
     text = b" ".join(pieces)
     label = f"{info.path} (decoded strings)"
@@ -619,6 +675,12 @@ WEAK_COMBOS = (
 )
 
 
+# Signature ids the engine combines (ids in the built-in pack are stable).
+RS_SOCKET, RS_SHELL, RS_RECV, RUN_PATH = "sig_114", "sig_115", "sig_116", "sig_117"
+EXEC_RULES = {"sig_018", "sig_022", "sig_024", "sig_104"}
+FETCH_RULES = {"sig_057", "sig_059", "sig_060", "sig_061"}
+
+
 def _combos(hits: list[RawHit]) -> list[RawHit]:
     by_file: dict[str, list[RawHit]] = defaultdict(list)
     for h in hits:
@@ -627,12 +689,34 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
     out: list[RawHit] = []
     for path, group in by_file.items():
         info = group[0].file
+        start = len(out)
+        ids = {h.rule_id for h in group}
         serious = {h.phase for h in group if h.severity in ("medium", "high", "critical")}
         endpoints = [h for h in group if h.phase == 3 and h.severity in ("high", "critical")]
         if endpoints and len({h.rule_id for h in group if h.phase == 3}) >= 2:
             e = endpoints[0]
             out.append(RawHit("eng_combo_endpoint_send", 3, "high", info, e.line, e.excerpt, 10 * info.mult,
                               "sends data to an exfiltration-style endpoint"))
+        if endpoints and any(h.phase == 4 for h in group):
+            e = endpoints[0]
+            out.append(RawHit("eng_combo_endpoint_secrets", 4, "high", info, e.line, e.excerpt, 8 * info.mult,
+                              "reads environment or secrets in a file that talks to an exfiltration-style endpoint"))
+        # Socket connection plus a shell fed from it: a reverse shell.
+        if RS_SOCKET in ids and (RS_SHELL in ids or (RS_RECV in ids and ids & EXEC_RULES)):
+            first = min((h for h in group if h.rule_id == RS_SOCKET), key=lambda h: h.line or 1 << 30)
+            out.append(RawHit("eng_combo_reverse_shell", 3, "critical", info, first.line, first.excerpt, 25 * info.mult,
+                              "connects a socket and runs a shell or received commands (reverse shell)"))
+        # Fetches something and runs a file named by a variable: a dropper.
+        if RUN_PATH in ids and ids & FETCH_RULES:
+            first = min((h for h in group if h.rule_id in FETCH_RULES), key=lambda h: h.line or 1 << 30)
+            out.append(RawHit("eng_combo_download_run", 3, "high", info, first.line, first.excerpt, 14 * info.mult,
+                              "downloads data and runs a file it names"))
+        obf = [h for h in group if h.phase == 5 and h.severity in ("medium", "high", "critical")
+               and not h.rule_id.startswith("eng_")]
+        if len({h.rule_id for h in obf}) >= 2 and any(h.severity in ("high", "critical") for h in obf) and info.mult >= 1.0:
+            first = min(obf, key=lambda h: h.line or 1 << 30)
+            out.append(RawHit("eng_combo_layered_obfuscation", 5, "high", info, first.line, first.excerpt, 10 * info.mult,
+                              "several independent obfuscation techniques in one file"))
         phases = {h.phase for h in group}
         for strong, weak, rule_id, phase, pts, msg in COMBOS:
             if strong in serious and weak in phases and (weak in serious or info.mult >= 1.0):
@@ -641,17 +725,28 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
                     pts = pts * STRONG_COMBO_BOOST
                 out.append(RawHit(rule_id, phase, "high", info, first.line, first.excerpt, pts * info.mult, msg))
         # Big __init__ modules are libraries; import-time droppers are small.
-        if not (info.install_time or (info.reason == "import-time code" and info.size < 30_000)):
-            continue
-        for needed, rule_id, phase, pts, msg in WEAK_COMBOS:
+        hooked = info.install_time or (info.reason == "import-time code" and info.size < 30_000)
+        for needed, rule_id, phase, pts, msg in (WEAK_COMBOS if hooked else ()):
             if all(p in phases for p in needed):
                 first = min((h for h in group if h.phase in needed), key=lambda h: h.line or 1 << 30)
                 out.append(RawHit(rule_id, phase, "medium", info, first.line, first.excerpt, pts * info.mult, msg))
         hook = [h for h in group if h.phase == 1 and h.severity in ("medium", "high", "critical")]
-        if hook and phases & {2, 3, 4, 5} and info.base == "setup.py":
+        if hooked and hook and phases & {2, 3, 4, 5} and info.base == "setup.py":
             out.append(RawHit("eng_combo_install_hook_behaviour", 1, "high", info, hook[0].line, hook[0].excerpt,
                               8 * info.mult, "custom install command in a file that also runs, fetches, reads or decodes"))
+        damp = _size_damping(info.size)
+        for h in out[start:]:
+            h.points *= damp
     return out
+
+
+def _size_damping(size: int) -> float:
+    """Co-occurrence means less in a big module: droppers are small, libraries are long."""
+    if size <= 32_000:
+        return 1.0
+    if size <= 128_000:
+        return 0.6
+    return 0.4
 
 
 # --------------------------------------------------------------------------- entry points
