@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from intel.constants import Category, ReportSourceType, Severity
@@ -104,6 +106,15 @@ class ReportInputSerializer(serializers.Serializer):
     description = StrictCharField(max_length=10000)
     evidence = serializers.ListField(child=StrictCharField(max_length=2000), required=False, max_length=100)
     scan_id = StrictCharField(required=False, max_length=16)
+
+    def validate(self, attrs):
+        # A url report must name a URL an analyst can follow; anything else is a bad value (400).
+        if attrs["source_type"] == "url":
+            try:
+                URLValidator(schemes=["http", "https"])(attrs["source_ref"])
+            except DjangoValidationError:
+                raise serializers.ValidationError({"source_ref": "Must be an http(s) URL for source_type url."}) from None
+        return attrs
 
 
 class ReportOutputSerializer(serializers.Serializer):

@@ -79,12 +79,19 @@ def test_report_with_wrong_json_types_is_422(alice_api, override):
     ({"source_hash": "sha256:abc"}, "source_hash"),
     ({"description": "   "}, "description"),
     ({"evidence": ["x" * 2001]}, "evidence.0"),
+    ({"source_type": "url", "source_ref": "not a url at all"}, "source_ref"),
+    ({"source_type": "url", "source_ref": "file:///etc/passwd"}, "source_ref"),
 ])
 def test_report_with_invalid_values_is_400(alice_api, override, field):
     response = alice_api.post_json(URL, report_body(**override))
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert not Report.objects.exists()
+
+
+def test_url_report_with_an_https_url_is_accepted(alice_api):
+    response = alice_api.post_json(URL, report_body(source_type="url", source_ref="https://evil.example/payload.tgz"))
+    assert response.status_code == 201
 
 
 def test_eleventh_report_in_an_hour_is_429(alice_api, alice, bob_api):
