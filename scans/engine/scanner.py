@@ -54,11 +54,11 @@ LOW_SEVERITY_CAP_PER_PHASE = 3
 PY_EXT = {".py", ".pyw", ".pyi", ".pth"}
 JS_EXT = {".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts"}
 SHELL_EXT = {".sh", ".bash", ".zsh", ".bat", ".cmd", ".ps1", ".vbs"}
-DOC_EXT = {".md", ".rst", ".txt", ".html", ".htm", ".css", ".scss", ".svg", ".xml", ".csv", ".map", ".d.ts", ".adoc"}
+DOC_EXT = {".md", ".rst", ".txt", ".po", ".pot", ".html", ".htm", ".css", ".scss", ".svg", ".xml", ".csv", ".map", ".d.ts", ".adoc"}
 CONFIG_EXT = {".json", ".cfg", ".toml", ".ini", ".yml", ".yaml", ".in"}
 NATIVE_SRC_EXT = {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".hh", ".go", ".rs", ".java", ".cs", ".m", ".mm", ".pyx",
                   ".pxd", ".pxi", ".f", ".f90", ".cu", ".s", ".asm", ".swift", ".kt", ".scala", ".zig"}
-NATIVE_EXT = {".so", ".pyd", ".node", ".dylib", ".dll"}
+NATIVE_EXT = {".so", ".pyd", ".node", ".dylib", ".dll", ".co", ".cubin", ".hsaco", ".fatbin"}  # GPU code objects too
 LOW_VALUE_DIRS = {"test", "tests", "testing", "__tests__", "spec", "docs", "doc", "examples", "example", "docs_src",
                   "tutorial", "tutorials", "tools", "tasks", "scripts", "ci", "dev", "devtools", "build_tools",
                   "benchmarks", "benchmark", "bench", "fixtures", "samples", "demo"}
@@ -75,6 +75,8 @@ COMMON_HIDDEN = {".gitignore", ".npmignore", ".gitattributes", ".editorconfig", 
                  ".document", ".yardopts", ".airtap.yml", ".jscsrc", ".zuul.yml", ".npmrc.example",
                  ".markdownlint.json", ".lintstagedrc", ".huskyrc", ".release-it.json", ".cirrus.yml",
                  ".codecov.yml", ".c8rc.json", ".attw.json", ".tool-versions", ".python-version"}
+# Directory names like "vendored-meson" or "third-party" carry the same meaning as "vendor".
+_VENDOR_TOKEN = re.compile(r"(?:^|[-_ .])(?:vendor|vendored|third[-_]?party|external)(?:$|[-_ .])")
 LIFECYCLE = ("preinstall", "install", "postinstall", "prepare", "preuninstall", "postuninstall")
 SPECIAL_POINTS = {"symlink": 2, "hardlink": 4, "device": 10, "fifo": 6, "unsafe_path": 15, "other": 2}
 
@@ -100,6 +102,12 @@ _BENIGN_SCRIPT = re.compile(
 )
 
 
+_LOCAL_REQUIRE = re.compile(
+    r"""^\s*node\s+(?:-e|--eval)\s+["'](?:try\s*\{\s*)?require\(\s*['"](\.{1,2}/[\w./-]+)['"]\s*\)\s*;?\s*"""
+    r"""(?:\}\s*catch\s*(?:\(\s*\w*\s*\))?\s*\{\s*\}\s*)?["']\s*$"""
+)
+
+
 @dataclass
 class FileInfo:
     path: str  # as reported (archive member path or path relative to the scanned directory)
@@ -120,6 +128,10 @@ class FileInfo:
     def ext(self) -> str:
         return _ext(self.role)
 
+    @property
+    def is_minified_bundle(self) -> bool:
+        return self.reason == "minified"
+
 
 @dataclass
 class RawHit:
@@ -132,6 +144,7 @@ class RawHit:
     points: float
     message: str
     label: str = ""  # overrides file.path in the report (decoded payloads)
+    prose: bool = False  # only in comments or docstrings: scored low, never combined
 
 
 @dataclass
@@ -220,7 +233,7 @@ def _location(info: FileInfo, install_targets: set[str]) -> None:
     if _is_minified(info):
         info.mult, info.reason = 0.3, "minified"
         return
-    if any(p in VENDOR_DIRS for p in parts[:-1]):
+    if any(p in VENDOR_DIRS or _VENDOR_TOKEN.search(p) for p in parts[:-1]):
         info.mult, info.reason = 0.3, "vendored"
         return
     if info.lang == "native-src":
@@ -341,7 +354,7 @@ def _match_rules(ctx: _Context, info: FileInfo, data: bytes, *, mult: float, lab
             eff = 1.0  # minifying does not make a decrypt-and-run loader any safer
         hits.append(
             RawHit(rule.id, rule.phase, rule.severity, info, line if not label else line_offset, excerpt,
-                   rule.weight * eff, rule.name, label)
+                   rule.weight * eff, rule.name, label, prose)
         )
     return hits
 
@@ -490,7 +503,13 @@ def _npm_scripts(pkg_json: FileInfo, files: dict[str, FileInfo]) -> tuple[list[R
         for ref in _SCRIPT_FILE.findall(cmd):
             ref_path = posixpath.normpath(posixpath.join(base_dir, ref.lstrip("./") if ref.startswith("./") else ref))
             targets.add(ref_path)
-        if _SUSPICIOUS_SCRIPT.search(cmd):
+        local = _LOCAL_REQUIRE.match(cmd)
+        if local:
+            # `node -e "require('./x')"` just runs a file of the package: judge that file instead.
+            ref = posixpath.normpath(posixpath.join(base_dir, local.group(1)))
+            targets.update(c for c in (ref, ref + ".js", ref + "/index.js") if c in files)
+            pts, msg = 4, f"npm {key} script runs a file of the package"
+        elif _SUSPICIOUS_SCRIPT.search(cmd):
             pts, msg = 20, f"npm {key} script downloads or runs inline code"
         elif _BENIGN_SCRIPT.match(cmd):
             pts, msg = 1, f"npm {key} script (build tool)"
@@ -512,14 +531,20 @@ def _npm_scripts(pkg_json: FileInfo, files: dict[str, FileInfo]) -> tuple[list[R
 _PY_IMPORT = re.compile(rb"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
 
 
-def _local_imports(info: FileInfo, by_role: dict[str, FileInfo]) -> set[str]:
+def _local_imports(info: FileInfo, by_role: dict[str, FileInfo], here: str | None = None) -> set[str]:
     found: set[str] = set()
     for m in _PY_IMPORT.finditer(info.data[:200_000]):
-        mod = (m.group(1) or m.group(2)).decode("ascii", "replace").lstrip(".")
+        raw = (m.group(1) or m.group(2)).decode("ascii", "replace")
+        mod = raw.lstrip(".")
         if not mod:
             continue
         path = mod.replace(".", "/")
-        for cand in (f"{path}.py", f"{path}/__init__.py", f"src/{path}.py", f"src/{path}/__init__.py"):
+        if raw.startswith(".") and here is not None:
+            base = posixpath.join(here, path)
+            cands: tuple[str, ...] = (f"{base}.py", f"{base}/__init__.py")
+        else:
+            cands = (f"{path}.py", f"{path}/__init__.py", f"src/{path}.py", f"src/{path}/__init__.py")
+        for cand in cands:
             if cand in by_role:
                 found.add(cand)
                 break
@@ -540,6 +565,12 @@ def _follow_install_targets(targets: set[str], by_role: dict[str, FileInfo], dep
         nxt: set[str] = set()
         for role in frontier:
             info = by_role[role]
+            if role.endswith(".py") and len(info.data) < 16_000:
+                # Modules a small install-time module imports run at install time too (a few, not a library).
+                for cand in sorted(_local_imports(info, by_role, posixpath.dirname(role)))[:4]:
+                    if cand not in found:
+                        found.add(cand)
+                        nxt.add(cand)
             for m in _FILE_REF.finditer(info.data[:200_000]):
                 name = m.group(0).decode("utf-8", "replace")
                 joined = posixpath.normpath(posixpath.join(posixpath.dirname(role), name))
@@ -581,7 +612,7 @@ def _provenance(files: list[FileInfo]) -> list[RawHit]:
             else:
                 pts = (6 if not info.install_time else 20) * min(info.mult, 1.0)
                 hits.append(RawHit("eng_executable", 6, "medium", info, 0, kind, pts, f"{kind} executable shipped in package"))
-        elif ext == ".pyc" and info.role[:-1] not in py_sources and not info.role.startswith("__pycache__"):
+        elif ext == ".pyc" and info.role[:-1] not in py_sources and "__pycache__/" not in info.role:
             hits.append(RawHit("eng_pyc_only", 6, "medium", info, 0, "compiled python", 5, "compiled Python without source"))
         elif ext in (".exe", ".scr", ".msi", ".dll"):
             hits.append(RawHit("eng_executable", 6, "medium", info, 0, ext, 6 * min(info.mult, 1.0), "Windows executable shipped in package"))
@@ -675,16 +706,28 @@ WEAK_COMBOS = (
 )
 
 
+LARGE_PACKAGE_FILES = 150
+INSTALL_OVERRIDE_RULES = {"sig_004", "sig_005", "sig_008", "sig_105"}
 # Signature ids the engine combines (ids in the built-in pack are stable).
 RS_SOCKET, RS_SHELL, RS_RECV, RUN_PATH = "sig_114", "sig_115", "sig_116", "sig_117"
 EXEC_RULES = {"sig_018", "sig_022", "sig_024", "sig_104"}
 FETCH_RULES = {"sig_057", "sig_059", "sig_060", "sig_061"}
+_REGISTRY_HOST = re2.compile(r"registry\.npmjs\.org|registry\.yarnpkg\.com|npm\.pkg\.github\.com|files\.pythonhosted\.org"
+                             r"|github\.com/[\w.-]+/[\w.-]+/releases|objects\.githubusercontent\.com|nodejs\.org/dist"
+                             r"|registry\.npmmirror\.com|storage\.googleapis\.com/chrome-for-testing")
+ENV_READ_RULES = {"sig_079", "sig_080"}
+SEND_RULES = {"sig_051", "sig_058", "sig_059", "sig_061", "sig_062"}
+_HOST_ID = re2.compile(r"getpass\.getuser\(\)|socket\.gethostname\(\)|socket\.getfqdn\b|platform\.node\(\)|os\.getlogin\(\)"
+                       r"|os\.getcwd\b|os\.userInfo\(\)|os\.hostname\(\)|os\.uname\(\)|process\.cwd\(\)"
+                       r"|expanduser\(\s*['\"]~['\"]\s*\)|os\.homedir\(\)|uuid\.getnode\(\)")
 
 
 def _combos(hits: list[RawHit]) -> list[RawHit]:
     by_file: dict[str, list[RawHit]] = defaultdict(list)
     for h in hits:
-        if not h.rule_id.startswith("eng_combo") and h.file.role:
+        # Co-occurrence means something in shipped code, not in tests, docs or prose.
+        if (not h.rule_id.startswith("eng_combo") and h.file.role and not h.prose
+                and h.file.reason not in ("tests or docs", "documentation", "development tooling")):
             by_file[h.file.path].append(h)
     out: list[RawHit] = []
     for path, group in by_file.items():
@@ -709,8 +752,15 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
         # Fetches something and runs a file named by a variable: a dropper.
         if RUN_PATH in ids and ids & FETCH_RULES:
             first = min((h for h in group if h.rule_id in FETCH_RULES), key=lambda h: h.line or 1 << 30)
-            out.append(RawHit("eng_combo_download_run", 3, "high", info, first.line, first.excerpt, 14 * info.mult,
+            out.append(RawHit("eng_combo_download_run", 3, "high", info, first.line, first.excerpt, 22 * info.mult,
                               "downloads data and runs a file it names"))
+        # Several host identifiers (user, host name, working directory) in a file that sends data: a beacon.
+        if ids & SEND_RULES and not info.is_minified_bundle:
+            found = {m.group(0) for m in _HOST_ID.finditer(info.data[:MAX_SCAN_BYTES])}
+            if len(found) >= 2:
+                first = min((h for h in group if h.rule_id in SEND_RULES), key=lambda h: h.line or 1 << 30)
+                out.append(RawHit("eng_combo_host_beacon", 4, "high", info, first.line, first.excerpt, 14 * info.mult,
+                                  "collects host identity (user, host name, paths) and sends data"))
         obf = [h for h in group if h.phase == 5 and h.severity in ("medium", "high", "critical")
                and not h.rule_id.startswith("eng_")]
         if len({h.rule_id for h in obf}) >= 2 and any(h.severity in ("high", "critical") for h in obf) and info.mult >= 1.0:
@@ -726,12 +776,17 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
                 out.append(RawHit(rule_id, phase, "high", info, first.line, first.excerpt, pts * info.mult, msg))
         # Big __init__ modules are libraries; import-time droppers are small.
         hooked = info.install_time or (info.reason == "import-time code" and info.size < 30_000)
+        # An install script that only fetches from a package registry or release host and shows
+        # nothing stronger than capabilities (no secrets, beacons, decoding) is a binary installer.
+        installer = (not (serious - {1, 6}) and _REGISTRY_HOST.search(info.data[:MAX_SCAN_BYTES]) is not None)
         for needed, rule_id, phase, pts, msg in (WEAK_COMBOS if hooked else ()):
             if all(p in phases for p in needed):
                 first = min((h for h in group if h.phase in needed), key=lambda h: h.line or 1 << 30)
-                out.append(RawHit(rule_id, phase, "medium", info, first.line, first.excerpt, pts * info.mult, msg))
+                weight = pts * info.mult * (0.25 if installer else 1.0)
+                out.append(RawHit(rule_id, phase, "medium", info, first.line, first.excerpt, weight, msg))
         hook = [h for h in group if h.phase == 1 and h.severity in ("medium", "high", "critical")]
-        if hooked and hook and phases & {2, 3, 4, 5} and info.base == "setup.py":
+        behaviour = {h.phase for h in group if h.rule_id not in ENV_READ_RULES}
+        if hooked and hook and behaviour & {2, 3, 4, 5} and info.base == "setup.py":
             out.append(RawHit("eng_combo_install_hook_behaviour", 1, "high", info, hook[0].line, hook[0].excerpt,
                               8 * info.mult, "custom install command in a file that also runs, fetches, reads or decodes"))
         damp = _size_damping(info.size)
@@ -807,6 +862,13 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
             anchor = pkg or by_role.get("setup.py") or by_role.get("PKG-INFO") or FileInfo("(package name)", "", b"", 0)
             hits.append(RawHit("eng_typosquat", 6, "medium", anchor, 0, f"{package_name} ~ {target}", 10,
                                f"name '{package_name}' imitates popular package '{target}'"))
+    code_files = sum(1 for f in files if f.lang in ("python", "javascript"))
+    if code_files >= LARGE_PACKAGE_FILES:
+        # Custom install commands are routine in big projects with native builds; in a package of
+        # a few files they are the payload's entry point.
+        for h in hits:
+            if h.rule_id in INSTALL_OVERRIDE_RULES:
+                h.points *= 0.5
     hits.extend(_combos(hits))
     return _aggregate(hits)
 

@@ -51,7 +51,8 @@ def typosquat_target(name: str, ecosystem: str | None) -> str | None:
         return None
     n = normalise(name)
     if n.startswith("@"):
-        n = n.split("/", 1)[-1]
+        # A scope is an owned namespace: "@swc/core" imitates nothing, whatever the bare name resembles.
+        return None
     popular = _POPULAR.get(ecosystem or "", _POPULAR[""])
     if n in popular:
         return None
