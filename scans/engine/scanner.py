@@ -197,9 +197,14 @@ def _is_text(data: bytes) -> bool:
     return b"\x00" not in data[:8192]
 
 
+BUNDLE_BYTES = 512 * 1024
+
+
 def _is_minified(info: FileInfo) -> bool:
     if info.lang != "javascript":
         return False
+    if info.size > BUNDLE_BYTES:
+        return True  # built bundles: long or not, this is generated code
     base = info.base.lower()
     if ".min." in base or base.endswith((".bundle.js", "-bundle.js")):
         return True
@@ -216,7 +221,9 @@ def _location(info: FileInfo, install_targets: set[str]) -> None:
     base = parts[-1]
     depth = len(parts) - 1
     if role in install_targets:
-        info.mult, info.install_time, info.reason = 2.0, True, "install script"
+        # A multi-megabyte bundle an installer loads is application code, not a small dropper.
+        big = info.lang == "javascript" and info.size > BUNDLE_BYTES
+        info.mult, info.install_time, info.reason = (1.0 if big else 2.0), True, "install script"
         return
     if base == "setup.py" and depth <= 1:
         info.mult, info.install_time, info.reason = 2.0, True, "setup.py"
@@ -465,6 +472,12 @@ def _scan_blobs(ctx: _Context, info: FileInfo, data: bytes, mult: float, depth: 
                 continue
             raw = _maybe_decompress(raw)[:MAX_DECODED_BYTES]
             budget[0] -= len(raw)
+            kind = _binary_kind(raw[:8])
+            if kind:
+                line = data.count(b"\n", 0, m.start()) + 1
+                found.append(RawHit("eng_embedded_executable", 5, "high", info, line, blob[:60].decode("ascii", "replace") + "...",
+                                    15 * mult, f"encoded {kind} executable embedded in source"))
+                continue
             if not _printable(raw):
                 continue
             line = data.count(b"\n", 0, m.start()) + 1
@@ -715,6 +728,8 @@ FETCH_RULES = {"sig_057", "sig_059", "sig_060", "sig_061"}
 _REGISTRY_HOST = re2.compile(r"registry\.npmjs\.org|registry\.yarnpkg\.com|npm\.pkg\.github\.com|files\.pythonhosted\.org"
                              r"|github\.com/[\w.-]+/[\w.-]+/releases|objects\.githubusercontent\.com|nodejs\.org/dist"
                              r"|registry\.npmmirror\.com|storage\.googleapis\.com/chrome-for-testing")
+C2_RULES = {"sig_048", "sig_049", "sig_109", "sig_129"}
+HIDDEN_PROCESS = "sig_040"
 ENV_READ_RULES = {"sig_079", "sig_080"}
 SEND_RULES = {"sig_051", "sig_058", "sig_059", "sig_061", "sig_062"}
 _HOST_ID = re2.compile(r"getpass\.getuser\(\)|socket\.gethostname\(\)|socket\.getfqdn\b|platform\.node\(\)|os\.getlogin\(\)"
@@ -755,12 +770,18 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
             out.append(RawHit("eng_combo_download_run", 3, "high", info, first.line, first.excerpt, 22 * info.mult,
                               "downloads data and runs a file it names"))
         # Several host identifiers (user, host name, working directory) in a file that sends data: a beacon.
-        if ids & SEND_RULES and not info.is_minified_bundle:
+        if ids & SEND_RULES and not info.is_minified_bundle and info.size <= 64_000:
             found = {m.group(0) for m in _HOST_ID.finditer(info.data[:MAX_SCAN_BYTES])}
             if len(found) >= 2:
                 first = min((h for h in group if h.rule_id in SEND_RULES), key=lambda h: h.line or 1 << 30)
-                out.append(RawHit("eng_combo_host_beacon", 4, "high", info, first.line, first.excerpt, 14 * info.mult,
+                pts = 14 if len(found) == 2 else 18
+                out.append(RawHit("eng_combo_host_beacon", 4, "high", info, first.line, first.excerpt, pts * info.mult,
                                   "collects host identity (user, host name, paths) and sends data"))
+        # A bot token or webhook (a remote-control channel) next to shell execution: a bot-driven RAT.
+        if ids & C2_RULES and ids & EXEC_RULES:
+            first = min((h for h in group if h.rule_id in C2_RULES), key=lambda h: h.line or 1 << 30)
+            out.append(RawHit("eng_combo_c2_exec", 2, "high", info, first.line, first.excerpt, 12 * info.mult,
+                              "messaging-bot channel combined with command execution"))
         obf = [h for h in group if h.phase == 5 and h.severity in ("medium", "high", "critical")
                and not h.rule_id.startswith("eng_")]
         if len({h.rule_id for h in obf}) >= 2 and any(h.severity in ("high", "critical") for h in obf) and info.mult >= 1.0:
@@ -785,6 +806,10 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
                 weight = pts * info.mult * (0.25 if installer else 1.0)
                 out.append(RawHit(rule_id, phase, "medium", info, first.line, first.excerpt, weight, msg))
         hook = [h for h in group if h.phase == 1 and h.severity in ("medium", "high", "critical")]
+        if hooked and HIDDEN_PROCESS in ids and ids & EXEC_RULES:
+            first = min((h for h in group if h.rule_id == HIDDEN_PROCESS), key=lambda h: h.line or 1 << 30)
+            out.append(RawHit("eng_combo_hook_hidden_exec", 2, "high", info, first.line, first.excerpt, 6 * info.mult,
+                              "install/import-time code starting a hidden or detached process"))
         behaviour = {h.phase for h in group if h.rule_id not in ENV_READ_RULES}
         if hooked and hook and behaviour & {2, 3, 4, 5} and info.base == "setup.py":
             out.append(RawHit("eng_combo_install_hook_behaviour", 1, "high", info, hook[0].line, hook[0].excerpt,
@@ -868,7 +893,9 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
         # a few files they are the payload's entry point.
         for h in hits:
             if h.rule_id in INSTALL_OVERRIDE_RULES:
-                h.points *= 0.5
+                h.points *= 0.25
+            elif h.rule_id == "eng_executable":
+                h.points *= 0.5  # launchers and helper binaries of big projects
     hits.extend(_combos(hits))
     return _aggregate(hits)
 
