@@ -571,6 +571,7 @@ def _follow_install_targets(targets: set[str], by_role: dict[str, FileInfo], dep
     """Add files that install scripts name (preinstall.js running preinstall.sh), a few levels deep."""
     found = {t for t in targets if t in by_role}
     frontier = set(found)
+    base_dir = posixpath.dirname(by_role["package.json"].role) if "package.json" in by_role else ""
     by_base: dict[str, list[str]] = defaultdict(list)
     for role in by_role:
         by_base[posixpath.basename(role)].append(role)
@@ -587,7 +588,12 @@ def _follow_install_targets(targets: set[str], by_role: dict[str, FileInfo], dep
             for m in _FILE_REF.finditer(info.data[:200_000]):
                 name = m.group(0).decode("utf-8", "replace")
                 joined = posixpath.normpath(posixpath.join(posixpath.dirname(role), name))
-                for cand in [joined] + by_base.get(posixpath.basename(name), [])[:3]:
+                # A path that does not resolve may still name a file elsewhere ("lib/x.js" from a script in
+                # bin/); a bare name only counts next to the script or at the package root.
+                tail = name.lstrip("./")
+                alts = [c for c in by_base.get(posixpath.basename(name), [])[:3]
+                        if (c.endswith("/" + tail) if "/" in tail else posixpath.dirname(c) in (posixpath.dirname(role), base_dir))]
+                for cand in ([joined] if joined in by_role else alts):
                     if cand in by_role and cand not in found:
                         found.add(cand)
                         nxt.add(cand)
@@ -728,13 +734,17 @@ FETCH_RULES = {"sig_057", "sig_059", "sig_060", "sig_061"}
 _REGISTRY_HOST = re2.compile(r"registry\.npmjs\.org|registry\.yarnpkg\.com|npm\.pkg\.github\.com|files\.pythonhosted\.org"
                              r"|github\.com/[\w.-]+/[\w.-]+/releases|objects\.githubusercontent\.com|nodejs\.org/dist"
                              r"|registry\.npmmirror\.com|storage\.googleapis\.com/chrome-for-testing")
+IDENTITY_RULES = {"sig_078", "sig_122"}
+# Paste sites, webhooks, request catchers and curl uploads: where stolen data goes (not mere downloads).
+EXFIL_ENDPOINT_RULES = {"sig_048", "sig_050", "sig_118", "sig_131"}
 C2_RULES = {"sig_048", "sig_049", "sig_109", "sig_129"}
 HIDDEN_PROCESS = "sig_040"
 ENV_READ_RULES = {"sig_079", "sig_080"}
 SEND_RULES = {"sig_051", "sig_058", "sig_059", "sig_061", "sig_062"}
 _HOST_ID = re2.compile(r"getpass\.getuser\(\)|socket\.gethostname\(\)|socket\.getfqdn\b|platform\.node\(\)|os\.getlogin\(\)"
                        r"|os\.getcwd\b|os\.userInfo\(\)|os\.hostname\(\)|os\.uname\(\)|process\.cwd\(\)"
-                       r"|expanduser\(\s*['\"]~['\"]\s*\)|os\.homedir\(\)|uuid\.getnode\(\)")
+                       r"|expanduser\(\s*['\"]~['\"]\s*\)|os\.homedir\(\)|uuid\.getnode\(\)|\.getsockname\(\)\[0\]"
+                       r"|platform\.platform\(\)|api\.ipify\.org|ipinfo\.io|ifconfig\.me|ip-api\.com|icanhazip\.com")
 
 
 def _combos(hits: list[RawHit]) -> list[RawHit]:
@@ -749,14 +759,16 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
         info = group[0].file
         start = len(out)
         ids = {h.rule_id for h in group}
-        serious = {h.phase for h in group if h.severity in ("medium", "high", "critical")}
+        # Host name or machine id alone is identity, not a credential: it does not make a combination.
+        serious = {h.phase for h in group if h.severity in ("medium", "high", "critical") and h.rule_id not in IDENTITY_RULES}
         endpoints = [h for h in group if h.phase == 3 and h.severity in ("high", "critical")]
         if endpoints and len({h.rule_id for h in group if h.phase == 3}) >= 2:
             e = endpoints[0]
             out.append(RawHit("eng_combo_endpoint_send", 3, "high", info, e.line, e.excerpt, 10 * info.mult,
                               "sends data to an exfiltration-style endpoint"))
-        if endpoints and any(h.phase == 4 for h in group):
-            e = endpoints[0]
+        exfil = [h for h in endpoints if h.rule_id in EXFIL_ENDPOINT_RULES]
+        if exfil and any(h.phase == 4 for h in group):
+            e = exfil[0]
             out.append(RawHit("eng_combo_endpoint_secrets", 4, "high", info, e.line, e.excerpt, 8 * info.mult,
                               "reads environment or secrets in a file that talks to an exfiltration-style endpoint"))
         # Socket connection plus a shell fed from it: a reverse shell.
@@ -770,11 +782,12 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
             out.append(RawHit("eng_combo_download_run", 3, "high", info, first.line, first.excerpt, 22 * info.mult,
                               "downloads data and runs a file it names"))
         # Several host identifiers (user, host name, working directory) in a file that sends data: a beacon.
-        if ids & SEND_RULES and not info.is_minified_bundle and info.size <= 64_000:
+        if ids & (SEND_RULES | FETCH_RULES) and not info.is_minified_bundle and info.size <= 64_000:
             found = {m.group(0) for m in _HOST_ID.finditer(info.data[:MAX_SCAN_BYTES])}
-            if len(found) >= 2:
-                first = min((h for h in group if h.rule_id in SEND_RULES), key=lambda h: h.line or 1 << 30)
-                pts = 14 if len(found) == 2 else 18
+            # Two identifiers and an upload, or three and any request (a GET with query parameters sends too).
+            if (len(found) >= 2 and ids & SEND_RULES) or len(found) >= 3:
+                first = min((h for h in group if h.rule_id in SEND_RULES | FETCH_RULES), key=lambda h: h.line or 1 << 30)
+                pts = 16 if len(found) == 2 else 22
                 out.append(RawHit("eng_combo_host_beacon", 4, "high", info, first.line, first.excerpt, pts * info.mult,
                                   "collects host identity (user, host name, paths) and sends data"))
         # A bot token or webhook (a remote-control channel) next to shell execution: a bot-driven RAT.
