@@ -119,6 +119,7 @@ class FileInfo:
     mult: float = 1.0
     install_time: bool = False
     reason: str = ""
+    installer: bool = False  # install-time code that only fetches from a registry (set by _mark_installers)
 
     @cached_property
     def base(self) -> str:
@@ -693,7 +694,7 @@ def _aggregate(hits: list[RawHit]) -> list[Finding]:
     out: list[Finding] = []
     scored.sort(key=lambda t: -t[1])
     for h, pts in scored:
-        if (h.severity == "low" and not h.file.install_time and h.file.reason != "import-time code"
+        if (h.severity == "low" and (not h.file.install_time or h.file.installer) and h.file.reason != "import-time code"
                 and h.rule_id not in PACKAGE_LEVEL_RULES):
             # Low-severity capabilities (env reads, HTTP, subprocess) are what every library has.
             room = max(0.0, LOW_SEVERITY_CAP_PER_PHASE - low_used[h.phase])
@@ -810,14 +811,10 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
                 out.append(RawHit(rule_id, phase, "high", info, first.line, first.excerpt, pts * info.mult, msg))
         # Big __init__ modules are libraries; import-time droppers are small.
         hooked = info.install_time or (info.reason == "import-time code" and info.size < 30_000)
-        # An install script that only fetches from a package registry or release host and shows
-        # nothing stronger than capabilities (no secrets, beacons, decoding) is a binary installer.
-        installer = (not (serious - {1, 6}) and _REGISTRY_HOST.search(info.data[:MAX_SCAN_BYTES]) is not None)
-        for needed, rule_id, phase, pts, msg in (WEAK_COMBOS if hooked else ()):
+        for needed, rule_id, phase, pts, msg in (WEAK_COMBOS if hooked and not info.installer else ()):
             if all(p in phases for p in needed):
                 first = min((h for h in group if h.phase in needed), key=lambda h: h.line or 1 << 30)
-                weight = pts * info.mult * (0.25 if installer else 1.0)
-                out.append(RawHit(rule_id, phase, "medium", info, first.line, first.excerpt, weight, msg))
+                out.append(RawHit(rule_id, phase, "medium", info, first.line, first.excerpt, pts * info.mult, msg))
         hook = [h for h in group if h.phase == 1 and h.severity in ("medium", "high", "critical")]
         if hooked and HIDDEN_PROCESS in ids and ids & EXEC_RULES:
             first = min((h for h in group if h.rule_id == HIDDEN_PROCESS), key=lambda h: h.line or 1 << 30)
@@ -909,8 +906,28 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
                 h.points *= 0.25
             elif h.rule_id == "eng_executable":
                 h.points *= 0.5  # launchers and helper binaries of big projects
+    _mark_installers(hits)
     hits.extend(_combos(hits))
     return _aggregate(hits)
+
+
+def _mark_installers(hits: list[RawHit]) -> None:
+    """Flag install scripts that fetch from a package registry or release host and do nothing stronger.
+
+    esbuild, sharp or puppeteer download their platform binary at install: capabilities only (HTTP,
+    child_process, a few env reads), no secrets, beacons, decoding or odd endpoints. Those weigh as
+    ordinary code, not as install-time code.
+    """
+    by_file: dict[str, list[RawHit]] = defaultdict(list)
+    for h in hits:
+        if h.file.install_time and h.file.lang in ("javascript", "python", "shell"):
+            by_file[h.file.path].append(h)
+    for group in by_file.values():
+        info = group[0].file
+        if any(h.severity != "low" and h.phase not in (1, 6) for h in group):
+            continue
+        if _REGISTRY_HOST.search(info.data[:MAX_SCAN_BYTES]) is not None:
+            info.installer = True
 
 
 def _build_result(findings: list[Finding], source_hash: str, file_stats: dict, file_hashes: dict[str, str]) -> ScanResult:
