@@ -732,6 +732,7 @@ INSTALL_OVERRIDE_RULES = {"sig_004", "sig_005", "sig_008", "sig_105"}
 RS_SOCKET, RS_SHELL, RS_RECV, RUN_PATH = "sig_114", "sig_115", "sig_116", "sig_117"
 EXEC_RULES = {"sig_018", "sig_022", "sig_024", "sig_104"}
 FETCH_RULES = {"sig_057", "sig_059", "sig_060", "sig_061"}
+RUN_DROPPED = {RUN_PATH, "sig_121"}  # runs a file named by a variable, or a script dropped in /tmp
 _REGISTRY_HOST = re2.compile(r"registry\.npmjs\.org|registry\.yarnpkg\.com|npm\.pkg\.github\.com|files\.pythonhosted\.org"
                              r"|github\.com/[\w.-]+/[\w.-]+/releases|objects\.githubusercontent\.com|nodejs\.org/dist"
                              r"|registry\.npmmirror\.com|storage\.googleapis\.com/chrome-for-testing")
@@ -778,7 +779,7 @@ def _combos(hits: list[RawHit]) -> list[RawHit]:
             out.append(RawHit("eng_combo_reverse_shell", 3, "critical", info, first.line, first.excerpt, 25 * info.mult,
                               "connects a socket and runs a shell or received commands (reverse shell)"))
         # Fetches something and runs a file named by a variable: a dropper.
-        if RUN_PATH in ids and ids & FETCH_RULES:
+        if ids & RUN_DROPPED and ids & FETCH_RULES:
             first = min((h for h in group if h.rule_id in FETCH_RULES), key=lambda h: h.line or 1 << 30)
             out.append(RawHit("eng_combo_download_run", 3, "high", info, first.line, first.excerpt, 22 * info.mult,
                               "downloads data and runs a file it names"))
