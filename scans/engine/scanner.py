@@ -62,7 +62,8 @@ NATIVE_EXT = {".so", ".pyd", ".node", ".dylib", ".dll", ".co", ".cubin", ".hsaco
 LOW_VALUE_DIRS = {"test", "tests", "testing", "__tests__", "spec", "docs", "doc", "examples", "example", "docs_src",
                   "tutorial", "tutorials", "tools", "tasks", "scripts", "ci", "dev", "devtools", "build_tools",
                   "benchmarks", "benchmark", "bench", "fixtures", "samples", "demo"}
-DEV_TOOLING = {"dockerfile", "makefile", "tox.ini", "noxfile.py", "justfile", "taskfile.yml", "sources.txt",
+DEV_TOOLING = {"dockerfile", "makefile", "vagrantfile", "jenkinsfile", "gemfile", "rakefile", "cmakelists.txt",
+               "meson.build", "meson_options.txt", "tox.ini", "noxfile.py", "justfile", "taskfile.yml", "sources.txt",
                "scm_file_list.json", "record", "conftest.py", "versioneer.py", ".gitignore", "manifest.in"}
 VENDOR_DIRS = {"node_modules", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "bower_components"}
 COMMON_HIDDEN = {".gitignore", ".npmignore", ".gitattributes", ".editorconfig", ".eslintrc", ".eslintrc.js",
@@ -131,7 +132,7 @@ class FileInfo:
 
     @property
     def is_minified_bundle(self) -> bool:
-        return self.reason == "minified"
+        return self.reason in ("minified", "bundle")
 
 
 @dataclass
@@ -201,11 +202,14 @@ def _is_text(data: bytes) -> bool:
 BUNDLE_BYTES = 512 * 1024
 
 
+def _is_bundle(info: FileInfo) -> bool:
+    """A built JavaScript bundle: generated code, whatever its line lengths."""
+    return info.lang == "javascript" and info.size > BUNDLE_BYTES
+
+
 def _is_minified(info: FileInfo) -> bool:
     if info.lang != "javascript":
         return False
-    if info.size > BUNDLE_BYTES:
-        return True  # built bundles: long or not, this is generated code
     base = info.base.lower()
     if ".min." in base or base.endswith((".bundle.js", "-bundle.js")):
         return True
@@ -240,6 +244,9 @@ def _location(info: FileInfo, install_targets: set[str]) -> None:
         return
     if _is_minified(info):
         info.mult, info.reason = 0.3, "minified"
+        return
+    if _is_bundle(info):
+        info.mult, info.reason = 0.3, "bundle"
         return
     if any(p in VENDOR_DIRS or _VENDOR_TOKEN.search(p) for p in parts[:-1]):
         info.mult, info.reason = 0.3, "vendored"
