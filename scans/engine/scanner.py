@@ -255,6 +255,7 @@ def _location(info: FileInfo, install_targets: set[str]) -> None:
         info.mult, info.reason = 0.5, "native source"
         return
     if (parts[0] in (".github", ".circleci", ".gitlab", ".devcontainer", ".vscode", ".idea") or base in DEV_TOOLING
+            or base.startswith("dockerfile.") or base.endswith(".dockerfile")
             or (base.startswith(".") and info.lang != "javascript") or _ext(base) in (".yml", ".yaml")):
         info.mult, info.reason = 0.2, "development tooling"
         return
@@ -640,7 +641,8 @@ def _provenance(files: list[FileInfo]) -> list[RawHit]:
                 pts = (6 if not info.install_time else 20) * min(info.mult, 1.0)
                 hits.append(RawHit("eng_executable", 6, "medium", info, 0, kind, pts, f"{kind} executable shipped in package"))
         elif ext == ".pyc" and info.role[:-1] not in py_sources and "__pycache__/" not in info.role:
-            hits.append(RawHit("eng_pyc_only", 6, "medium", info, 0, "compiled python", 5, "compiled Python without source"))
+            hits.append(RawHit("eng_pyc_only", 6, "medium", info, 0, "compiled python", 5 * min(info.mult, 1.0),
+                               "compiled Python without source"))
         elif ext in (".exe", ".scr", ".msi", ".dll"):
             hits.append(RawHit("eng_executable", 6, "medium", info, 0, ext, 6 * min(info.mult, 1.0), "Windows executable shipped in package"))
         if base.startswith(".") and base not in COMMON_HIDDEN and not base.startswith((".eslintrc", ".prettierrc", ".babelrc", ".github")):
