@@ -1,8 +1,10 @@
 """Reads for threat intelligence: threat matching, lookups, publisher reputation."""
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import reduce
 
 from django.apps import apps
 from django.db.models import Avg, Case, Count, IntegerField, Max, Q, QuerySet, Value, When
@@ -17,9 +19,9 @@ BLOCKING_SCORE = 25  # verdict high and above (DESIGN.md)
 
 
 def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[tuple[str, str, str]] = ()) -> QuerySet[Threat]:
-    """Threats for any of these content hashes or exact package versions, in one query."""
+    """Threats for any of these content hashes or exact package versions, most severe first."""
     hash_set = {normalize_hash(h) for h in hashes}
-    version_q = Q(pk__in=[])
+    version_conditions = []
     for ecosystem, name, version in package_versions:
         if not version:
             continue
@@ -27,13 +29,19 @@ def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[t
             normalized = normalize_package_name(ecosystem, name)
         except ValueError:
             continue
-        version_q |= Q(package__ecosystem=ecosystem, package__name=normalized, version=version)
-    through = Threat.package_versions.through
-    matches = Q(pk__in=through.objects.filter(packageversion__in=PackageVersion.objects.filter(version_q)).values("threat_id"))
+        version_conditions.append(Q(package__ecosystem=ecosystem, package__name=normalized, version=version))
+    # Two index lookups, then a primary-key fetch. One query with `hash IN … OR pk IN (subquery)`
+    # makes PostgreSQL scan the whole threat table (400 ms at a million rows).
+    threat_ids = set()
     if hash_set:
         # `content_hash <> ''` lets PostgreSQL use the partial unique index threat_unique_hash.
-        matches |= Q(content_hash__in=hash_set) & ~Q(content_hash="")
-    return Threat.objects.filter(matches).order_by(severity_order().desc(), "id")
+        threat_ids.update(Threat.objects.filter(content_hash__in=hash_set).exclude(content_hash="").values_list("id", flat=True))
+    if version_conditions:
+        through = Threat.package_versions.through
+        versions = PackageVersion.objects.filter(reduce(operator.or_, version_conditions))
+        threat_ids.update(through.objects.filter(packageversion__in=versions)
+                          .values_list("threat_id", flat=True))
+    return Threat.objects.filter(pk__in=threat_ids).order_by(severity_order().desc(), "id")
 
 
 def severity_order():
