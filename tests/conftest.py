@@ -10,6 +10,20 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
+def _rate_limit_clock_stands_still(monkeypatch):
+    """Rate-limit windows are fixed minutes: a test that straddles a boundary would see its
+    counter reset halfway. Hold django-ratelimit's clock at the test's start (tests that need
+    time to pass patch it again themselves)."""
+    import time
+    import types
+
+    import django_ratelimit.core
+
+    started = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: started))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache_and_eager_tasks(request):
     """Counters start at zero in every test; tasks run in-process unless a test needs a worker."""
     cache.clear()
