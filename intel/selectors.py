@@ -50,20 +50,23 @@ def severity_order():
 
 
 def threat_lookup(*, content_hash: str) -> Threat | None:
-    """The threat known for this (normalised) content hash, with its affected packages."""
-    return (
-        Threat.objects.filter(content_hash=content_hash).exclude(content_hash="")
-        .prefetch_related("package_versions__package").first()
-    )
+    """The threat known for this (normalised) content hash.
+
+    The hot path of the API: one unique-index probe, no ordering, no prefetch.
+    """
+    return next(iter(Threat.objects.filter(content_hash=content_hash).exclude(content_hash="").order_by()[:1]), None)
 
 
 def threat_by_reference(*, reference: str) -> Threat | None:
-    return Threat.objects.filter(reference=reference).prefetch_related("package_versions__package").first()
+    return next(iter(Threat.objects.filter(reference=reference).order_by()[:1]), None)
 
 
 def affected_packages(*, threat: Threat) -> list[dict]:
-    versions = sorted(threat.package_versions.all(), key=lambda pv: (pv.package.ecosystem, pv.package.name, pv.version))
-    return [{"ecosystem": pv.package.ecosystem, "name": pv.package.name, "version": pv.version} for pv in versions]
+    """The package versions a threat affects, in one joined query."""
+    rows = (PackageVersion.objects.filter(threats=threat)
+            .order_by("package__ecosystem", "package__name", "version")
+            .values_list("package__ecosystem", "package__name", "version"))
+    return [{"ecosystem": ecosystem, "name": name, "version": version} for ecosystem, name, version in rows]
 
 
 def publisher_find(*, identifier: str, ecosystem: str | None = None) -> Publisher | None:
