@@ -207,19 +207,6 @@ class ThreatAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.threat_lookup_forget(threat=obj)
-
-    def delete_model(self, request, obj):
-        services.threat_lookup_forget(threat=obj)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for threat in queryset:
-            services.threat_lookup_forget(threat=threat)
-        super().delete_queryset(request, queryset)
-
     @admin.display(description="Affected packages")
     def affected(self, threat):
         return ", ".join(str(pv) for pv in threat.package_versions.select_related("package")) or "-"

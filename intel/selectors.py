@@ -7,14 +7,12 @@ from datetime import timedelta
 from functools import reduce
 
 from django.apps import apps
-from django.core.cache import cache
 from django.db.models import Avg, Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from intel.constants import SEVERITY_RANK, ReportStatus
 from intel.models import Package, PackageVersion, Publisher, Report, Threat
 from intel.normalize import normalize_hash, normalize_package_name
-from sigil.timefmt import isoformat_z
 
 NEW_ACCOUNT_DAYS = 30
 BLOCKING_SCORE = 25  # verdict high and above (DESIGN.md)
@@ -57,44 +55,6 @@ def threat_lookup(*, content_hash: str) -> Threat | None:
     The hot path of the API: one unique-index probe, no ordering, no prefetch.
     """
     return next(iter(Threat.objects.filter(content_hash=content_hash).exclude(content_hash="").order_by()[:1]), None)
-
-
-THREAT_LOOKUP_CACHE_SECONDS = 300
-
-
-def threat_lookup_cache_key(content_hash: str) -> str:
-    return f"threat-lookup:v1:{content_hash}"
-
-
-def threat_lookup_body(*, content_hash: str) -> dict:
-    """The GET /v1/threat/{hash} body, cached: it is the hottest read of the API.
-
-    Threat writes delete the entry on commit (intel.services.threat_lookup_forget), so a
-    verified threat shows at once; the TTL only bounds what a write outside the services misses.
-    """
-    key = threat_lookup_cache_key(content_hash)
-    body = cache.get(key)
-    if body is not None:
-        return body
-    threat = threat_lookup(content_hash=content_hash)
-    if threat is None:
-        body = {"hash": content_hash, "known_threat": False, "severity": None, "category": None, "description": None}
-    else:
-        body = {
-            "hash": content_hash,
-            "known_threat": True,
-            "severity": threat.severity,
-            "category": threat.category,
-            "description": threat.description,
-            "first_seen": isoformat_z(threat.first_seen),
-            "last_seen": isoformat_z(threat.last_seen),
-            "reports_count": threat.reports_count,
-            "affected_packages": affected_packages(threat=threat),
-            "references": threat.references,
-            "recommended_action": threat.recommended_action,
-        }
-    cache.set(key, body, THREAT_LOOKUP_CACHE_SECONDS)
-    return body
 
 
 def threat_by_reference(*, reference: str) -> Threat | None:

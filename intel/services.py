@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,7 +23,6 @@ from intel.models import (
     ReportReview,
     Threat,
 )
-from intel import selectors
 from intel.normalize import normalize_package_name, normalize_publisher_name
 
 logger = logging.getLogger(__name__)
@@ -172,15 +170,7 @@ def threat_record_from_report(*, report: Report) -> Threat:
     threat.save()
     if package_version is not None:
         threat.package_versions.add(package_version)
-    threat_lookup_forget(threat=threat)
     return threat
-
-
-def threat_lookup_forget(*, threat: Threat) -> None:
-    """Drop the cached GET /v1/threat answer for this threat's hash once the write commits."""
-    if threat.content_hash:
-        key = selectors.threat_lookup_cache_key(threat.content_hash)
-        transaction.on_commit(lambda: cache.delete(key))
 
 
 @transaction.atomic

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta, timezone as dt_timezone
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,59 +43,25 @@ def scan_ingest(*, user, quarantine_id: str, source_type: str, source_ref: str, 
     # Uniqueness is the database's job (the insert below) and the user is the authenticated caller:
     # checking either here too costs a query each.
     scan.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
-    if not _quota_take(user, limit=limit, now=now):
-        replayed = _stored_scan(user, quarantine_id)
-        if replayed is not None:
-            return replayed, False  # an idempotent replay costs no quota
-        raise ScanQuotaExceeded(limit, max(1, int((midnight - now).total_seconds())))
     try:
-        with transaction.atomic():  # a savepoint when the caller is in a transaction, so a conflict leaves it usable
+        with transaction.atomic():
+            # Lock the user row so parallel submissions cannot all pass the quota check (PostgreSQL).
+            type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+            today = Scan.objects.filter(user=user, created_at__gte=midnight - timedelta(days=1)).count()
+            if today >= limit:
+                replayed = _stored_scan(user, quarantine_id)
+                if replayed is not None:
+                    return replayed, False  # an idempotent replay costs no quota
+                raise ScanQuotaExceeded(limit, max(1, int((midnight - now).total_seconds())))
             scan.save(force_insert=True)
     except IntegrityError:
-        _quota_give_back(user, now=now)
         # (user, quarantine_id) exists: a replay, or the same scan arriving twice at once.
         replayed = _stored_scan(user, quarantine_id)
         if replayed is None:
             raise
         return replayed, False
-    except BaseException:
-        _quota_give_back(user, now=now)
-        raise
     logger.info("scan %s stored (%s)", scan.public_id, scan.verdict)
     return scan, True
-
-
-def _quota_key(user, now: datetime) -> str:
-    return f"scan-quota:{user.pk}:{now.astimezone(dt_timezone.utc):%Y%m%d}"
-
-
-def _quota_take(user, *, limit: int, now: datetime) -> bool:
-    """Count one scan against today's quota; False (and nothing counted) when it is used up.
-
-    The counter is an atomic increment in the shared cache (Redis in production), exact across
-    processes without a database lock. When the key is missing (first scan of the day, or the
-    cache was flushed) it is seeded from the stored rows, so a flush never grants extra scans.
-    """
-    key = _quota_key(user, now)
-    try:
-        used = cache.incr(key)
-    except ValueError:
-        midnight = next_utc_midnight(now)
-        stored = Scan.objects.filter(user=user, created_at__gte=midnight - timedelta(days=1)).count()
-        # add() is set-if-absent: of several processes seeding at once, one value wins.
-        cache.add(key, stored, int((midnight - now).total_seconds()) + 60)
-        used = cache.incr(key)
-    if used > limit:
-        cache.decr(key)
-        return False
-    return True
-
-
-def _quota_give_back(user, *, now: datetime) -> None:
-    try:
-        cache.decr(_quota_key(user, now))
-    except ValueError:
-        pass  # the key expired at midnight meanwhile: nothing to give back
 
 
 def _stored_scan(user, quarantine_id: str) -> Scan | None:

@@ -23,7 +23,22 @@ class ThreatLookupView(APIView):
             content_hash = normalize_hash(hash)
         except ValueError:
             raise BadRequest("Invalid hash format; expected sha256: followed by 64 hexadecimal characters.") from None
-        return Response(selectors.threat_lookup_body(content_hash=content_hash))
+        threat = selectors.threat_lookup(content_hash=content_hash)
+        if threat is None:
+            return Response({"hash": content_hash, "known_threat": False, "severity": None, "category": None, "description": None})
+        return Response({
+            "hash": content_hash,
+            "known_threat": True,
+            "severity": threat.severity,
+            "category": threat.category,
+            "description": threat.description,
+            "first_seen": isoformat_z(threat.first_seen),
+            "last_seen": isoformat_z(threat.last_seen),
+            "reports_count": threat.reports_count,
+            "affected_packages": selectors.affected_packages(threat=threat),
+            "references": threat.references,
+            "recommended_action": threat.recommended_action,
+        })
 
 
 class PublisherView(APIView):

@@ -9,8 +9,7 @@ pytestmark = pytest.mark.django_db
 EVIL_HASH = "sha256:" + "e" * 64
 
 
-def test_report_verified_in_admin_becomes_a_threat_that_scans_and_reputation_see(client, alice_api, bob_api, carol,
-                                                                                 django_capture_on_commit_callbacks):
+def test_report_verified_in_admin_becomes_a_threat_that_scans_and_reputation_see(client, alice_api, bob_api, carol):
     publisher = services.publisher_get_or_create(ecosystem="npm", name="suspicious-author")
     services.package_version_record(ecosystem="npm", name="aws-helper-utils", version="1.2.3", publisher=publisher)
     reputation_before = alice_api.get("/v1/publisher/suspicious-author?ecosystem=npm").json()["reputation_score"]
@@ -29,11 +28,10 @@ def test_report_verified_in_admin_becomes_a_threat_that_scans_and_reputation_see
     from intel.models import Report
 
     client.force_login(carol)
-    with django_capture_on_commit_callbacks(execute=True):  # the test's transaction stands in for the commit
-        response = client.post("/admin/intel/report/", {
-            "action": "verify", "_selected_action": [Report.objects.get(public_id=report_id).pk],
-            "reason": "Reproduced in a sandbox",
-        })
+    response = client.post("/admin/intel/report/", {
+        "action": "verify", "_selected_action": [Report.objects.get(public_id=report_id).pk],
+        "reason": "Reproduced in a sandbox",
+    })
     assert response.status_code == 302
 
     # The threat is known by its hash ...
