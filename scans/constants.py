@@ -1,5 +1,9 @@
 from django.db import models
 
+# The phase names and verdict bands (DESIGN.md) are the engine's: the CLI, the server and the
+# scanner must agree, so there is one definition, re-exported here for the server's code.
+from scans.engine.result import PHASE_NAMES, verdict_for_score  # noqa: F401
+
 
 class SourceType(models.TextChoices):
     GIT = "git"
@@ -16,25 +20,3 @@ class Verdict(models.TextChoices):
     HIGH = "high"
     CRITICAL = "critical"
 
-
-PHASE_NAMES = {
-    1: "install_hooks",
-    2: "code_patterns",
-    3: "network_exfil",
-    4: "credentials",
-    5: "obfuscation",
-    6: "provenance",
-}
-
-
-def verdict_for_score(score: int) -> str:
-    """Verdict bands fixed by DESIGN.md."""
-    if score <= 0:
-        return Verdict.CLEAN
-    if score < 10:
-        return Verdict.LOW
-    if score < 25:
-        return Verdict.MEDIUM
-    if score < 50:
-        return Verdict.HIGH
-    return Verdict.CRITICAL
