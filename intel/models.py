@@ -78,6 +78,10 @@ class PackageVersion(models.Model):
         return f"{self.package}@{self.version}"
 
 
+def threat_public_url(reference: str) -> str:
+    return f"{settings.SIGIL_PUBLIC_URL}/threats/{reference}"
+
+
 class Threat(models.Model):
     """Verified threat data: a content hash and/or package versions known to be malicious."""
 
@@ -112,7 +116,7 @@ class Threat(models.Model):
 
     @property
     def public_url(self) -> str:
-        return f"{settings.SIGIL_PUBLIC_URL}/threats/{self.reference}"
+        return threat_public_url(self.reference)
 
     @property
     def references(self) -> list[str]:

@@ -1,24 +1,26 @@
 """Reads for threat intelligence: threat matching, lookups, publisher reputation."""
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone as dt_timezone
 from functools import reduce
 
 from django.apps import apps
-from django.db.models import Avg, Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 
 from intel.constants import SEVERITY_RANK, ReportStatus
-from intel.models import Package, PackageVersion, Publisher, Report, Threat
+from intel.models import Package, PackageVersion, Publisher, Report, Threat, threat_public_url
 from intel.normalize import normalize_hash, normalize_package_name
 
 NEW_ACCOUNT_DAYS = 30
 BLOCKING_SCORE = 25  # verdict high and above (DESIGN.md)
 
 
-def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[tuple[str, str, str]] = ()) -> QuerySet[Threat]:
+def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[tuple[str, str, str]] = ()) -> list[Threat]:
     """Threats for any of these content hashes or exact package versions, most severe first."""
     hash_set = {normalize_hash(h) for h in hashes}
     version_conditions = []
@@ -30,31 +32,67 @@ def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[t
         except ValueError:
             continue
         version_conditions.append(Q(package__ecosystem=ecosystem, package__name=normalized, version=version))
-    # Two index lookups, then a primary-key fetch. One query with `hash IN … OR pk IN (subquery)`
-    # makes PostgreSQL scan the whole threat table (400 ms at a million rows).
-    threat_ids = set()
+    # Index lookups only. One query with `hash IN … OR pk IN (subquery)` makes PostgreSQL scan the
+    # whole threat table (400 ms at a million rows).
+    found: dict[int, Threat] = {}
     if hash_set:
         # `content_hash <> ''` lets PostgreSQL use the partial unique index threat_unique_hash.
-        threat_ids.update(Threat.objects.filter(content_hash__in=hash_set).exclude(content_hash="").values_list("id", flat=True))
+        found.update((t.pk, t) for t in Threat.objects.filter(content_hash__in=hash_set).exclude(content_hash=""))
     if version_conditions:
         through = Threat.package_versions.through
         versions = PackageVersion.objects.filter(reduce(operator.or_, version_conditions))
-        threat_ids.update(through.objects.filter(packageversion__in=versions)
-                          .values_list("threat_id", flat=True))
-    return Threat.objects.filter(pk__in=threat_ids).order_by(severity_order().desc(), "id")
+        threat_ids = set(through.objects.filter(packageversion__in=versions).values_list("threat_id", flat=True))
+        found.update((t.pk, t) for t in Threat.objects.filter(pk__in=threat_ids - found.keys()))
+    return sorted(found.values(), key=lambda threat: (-SEVERITY_RANK[threat.severity], threat.pk))
 
 
-def severity_order():
-    """Severity as its rank, for ordering most severe first."""
-    return Case(*[When(severity=s, then=Value(r)) for s, r in SEVERITY_RANK.items()], output_field=IntegerField())
+def _threat_lookup_sql() -> str:
+    threat, package_version, package = Threat._meta, PackageVersion._meta, Package._meta
+    through = Threat.package_versions.through._meta
+    return f"""
+        SELECT t.reference, t.severity, t.category, t.description, t.first_seen, t.last_seen, t.reports_count,
+               t.extra_references, t.recommended_action, p.ecosystem, p.name, v.version
+        FROM {threat.db_table} t
+        LEFT JOIN {through.db_table} tv ON tv.threat_id = t.id
+        LEFT JOIN {package_version.db_table} v ON v.id = tv.packageversion_id
+        LEFT JOIN {package.db_table} p ON p.id = v.package_id
+        WHERE t.content_hash = %s AND t.content_hash <> ''
+        ORDER BY p.ecosystem, p.name, v.version"""
 
 
-def threat_lookup(*, content_hash: str) -> Threat | None:
-    """The threat known for this (normalised) content hash.
+THREAT_LOOKUP_SQL = _threat_lookup_sql()
 
-    The hot path of the API: one unique-index probe, no ordering, no prefetch.
+
+def threat_lookup(*, content_hash: str) -> dict | None:
+    """The threat known for this (normalised) content hash, as the API answers it, or None.
+
+    The hot path of the API: one unique-index probe (`content_hash <> ''` lets PostgreSQL use the
+    partial index) left-joined to the package versions the threat affects. Plain SQL because
+    building and compiling the same four-table ORM query took twice as long as running it
+    (0.8 ms against 0.3 ms per lookup at a million threats), which cost a fifth of throughput.
     """
-    return next(iter(Threat.objects.filter(content_hash=content_hash).exclude(content_hash="").order_by()[:1]), None)
+    with connection.cursor() as cursor:
+        cursor.execute(THREAT_LOOKUP_SQL, [content_hash])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    (reference, severity, category, description, first_seen, last_seen, reports_count,
+     extra_references, recommended_action, *_) = rows[0]
+    if isinstance(extra_references, str):  # Django reads JSON columns as text and leaves decoding to the field
+        extra_references = json.loads(extra_references)
+    return {
+        "severity": severity, "category": category, "description": description,
+        "first_seen": _aware(first_seen), "last_seen": _aware(last_seen), "reports_count": reports_count,
+        "affected_packages": [{"ecosystem": ecosystem, "name": name, "version": version}
+                              for *_, ecosystem, name, version in rows if version is not None],
+        "references": [threat_public_url(reference), *map(str, extra_references)],
+        "recommended_action": recommended_action,
+    }
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive UTC datetimes where PostgreSQL's are aware."""
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt_timezone.utc)
 
 
 def threat_by_reference(*, reference: str) -> Threat | None:

@@ -159,8 +159,7 @@ def _known_threats(ecosystem: str | None, artifact: Artifact, file_hashes) -> in
     # Chunks keep the IN list inside SQLite's variable limit for very large packages.
     for start in range(0, max(len(hashes), 1), 500):
         chunk = hashes[start:start + 500]
-        found |= set(threats_matching(hashes=chunk, package_versions=versions if start == 0 else ())
-                     .values_list("pk", flat=True))
+        found |= {threat.pk for threat in threats_matching(hashes=chunk, package_versions=versions if start == 0 else ())}
     return len(found)
 
 

@@ -29,6 +29,27 @@ def test_known_hash_returns_the_full_threat(alice_api, bob, carol, settings):
     assert body["first_seen"].endswith("Z") and body["last_seen"].endswith("Z")
 
 
+def test_lookup_lists_every_affected_version_and_reference_in_one_query(alice_api, bob, carol, settings,
+                                                                       django_assert_num_queries):
+    from sigil.timefmt import isoformat_z
+
+    settings.SIGIL_PUBLIC_URL = "https://sigil.example"
+    threat = verified_threat(bob, carol, source_hash=HASH_A, source_ref="zeta@2.0.0")
+    threat.package_versions.add(services.package_version_record(ecosystem="npm", name="alpha", version="1.0.0"),
+                                services.package_version_record(ecosystem="pypi", name="alpha", version="0.9"))
+    threat.extra_references = ["https://advisory.example/1"]
+    threat.save()
+    threat.refresh_from_db()
+    # The user is read by authentication; the threat, its versions and packages come in one query.
+    with django_assert_num_queries(2):
+        body = alice_api.get(f"/v1/threat/{HASH_A}").json()
+    assert body["affected_packages"] == [{"ecosystem": "npm", "name": "alpha", "version": "1.0.0"},
+                                         {"ecosystem": "npm", "name": "zeta", "version": "2.0.0"},
+                                         {"ecosystem": "pypi", "name": "alpha", "version": "0.9"}]
+    assert body["references"] == [f"https://sigil.example/threats/{threat.reference}", "https://advisory.example/1"]
+    assert (body["first_seen"], body["last_seen"]) == (isoformat_z(threat.first_seen), isoformat_z(threat.last_seen))
+
+
 def test_unknown_hash_returns_the_no_threat_shape(alice_api):
     response = alice_api.get(f"/v1/threat/{HASH_B}")
     assert response.status_code == 200
@@ -66,7 +87,7 @@ def test_threats_matching_finds_hashes_and_package_versions_with_index_lookups(b
     by_hash = verified_threat(bob, carol, source_hash=HASH_A, source_ref="one@1.0.0")
     by_version = verified_threat(bob, carol, source_hash="", source_ref="two@2.0.0", severity="low")
     services.package_version_record(ecosystem="npm", name="three", version="3.0.0")
-    # One lookup by hash, one by package version, one fetch by id: never a scan of the threat table.
+    # Threats by hash, threat ids by package version, those threats by id: never a scan of the threat table.
     with django_assert_num_queries(3):
         found = list(threats_matching(hashes=[HASH_A.upper(), HASH_B],
                                       package_versions=[("npm", "TWO", "2.0.0"), ("npm", "three", "3.0.0")]))
