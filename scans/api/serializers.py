@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
@@ -6,15 +7,20 @@ from scans.constants import PHASE_NAMES, SourceType, Verdict, verdict_for_score
 from sigil.api.fields import StrictCharField, StrictChoiceField, StrictIntegerField
 from sigil.timefmt import isoformat_z
 
+MAX_PHASES = 6
+MAX_PHASE_SCORE = 1_000_000
 MAX_FINDINGS_PER_PHASE = 500
+MAX_FINDING_LENGTH = 1000
 MAX_FILE_STATS_KEYS = 64
+PHASE_KEYS = {"phase", "name", "score", "findings"}
 
 
 class PhaseSerializer(serializers.Serializer):
     phase = StrictIntegerField(min_value=1, max_value=6)
     name = StrictChoiceField(choices=sorted(PHASE_NAMES.values()))
-    score = StrictIntegerField(min_value=0, max_value=1_000_000)
-    findings = serializers.ListField(child=StrictCharField(max_length=1000, allow_blank=True), max_length=MAX_FINDINGS_PER_PHASE)
+    score = StrictIntegerField(min_value=0, max_value=MAX_PHASE_SCORE)
+    findings = serializers.ListField(child=StrictCharField(max_length=MAX_FINDING_LENGTH, allow_blank=True),
+                                     max_length=MAX_FINDINGS_PER_PHASE)
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):  # a wrong JSON type is a 422, like every other field
@@ -25,6 +31,46 @@ class PhaseSerializer(serializers.Serializer):
         if PHASE_NAMES[attrs["phase"]] != attrs["name"]:
             raise serializers.ValidationError({"name": f"Phase {attrs['phase']} is named {PHASE_NAMES[attrs['phase']]!r}."})
         return attrs
+
+
+@extend_schema_field(PhaseSerializer(many=True))
+class PhasesField(serializers.Field):
+    """Up to six phases. A well-formed list is checked in one plain pass; anything else goes through
+    PhaseSerializer, which finds and words every error. The nested serializer took half of this
+    endpoint's validation time, and nearly every request is well-formed.
+    """
+
+    def to_internal_value(self, data):
+        if _well_formed_phases(data):
+            return [{"phase": p["phase"], "name": p["name"], "score": p["score"], "findings": list(p["findings"])}
+                    for p in data]
+        serializer = PhaseSerializer(many=True, max_length=MAX_PHASES, data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+def _well_formed_phases(data) -> bool:
+    """True only when PhaseSerializer would accept `data` unchanged (no trimming, nothing dropped)."""
+    return type(data) is list and len(data) <= MAX_PHASES and all(
+        type(p) is dict and p.keys() == PHASE_KEYS
+        and type(p["phase"]) is int and PHASE_NAMES.get(p["phase"]) == p["name"]
+        and type(p["score"]) is int and 0 <= p["score"] <= MAX_PHASE_SCORE
+        and type(p["findings"]) is list and len(p["findings"]) <= MAX_FINDINGS_PER_PHASE
+        and all(_plain_finding(f) for f in p["findings"])
+        for p in data
+    )
+
+
+def _plain_finding(value) -> bool:
+    # What CharField would keep as is: a string, short enough, no surrounding whitespace (it trims),
+    # no NUL and no lone surrogates (it refuses both).
+    if type(value) is not str or len(value) > MAX_FINDING_LENGTH or value != value.strip() or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class FileStatsField(serializers.DictField):
@@ -48,7 +94,7 @@ class ScanInputSerializer(serializers.Serializer):
     source_hash = HashField(required=False)
     score = StrictIntegerField(min_value=0, max_value=6_000_000)
     verdict = StrictChoiceField(choices=Verdict.choices)
-    phases = PhaseSerializer(many=True, max_length=6)
+    phases = PhasesField()
     file_stats = FileStatsField(required=False)
     cli_version = StrictCharField(max_length=64, required=False, allow_blank=True)
 

@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from intel import services as intel_services
-from scans.models import Scan
+from scans.models import DailyScanCount, Scan
 from tests.conftest import Api, make_user
 from tests.intel.factories import HASH_A, HASH_B, make_scan, scan_body, verified_threat
 
@@ -159,14 +159,39 @@ def test_daily_scan_quota_per_tier_is_429_until_utc_midnight(db, tier, limit):
 def test_replaying_a_stored_scan_at_the_quota_is_not_rate_limited(db):
     user = make_user("free@example.com", tier="free")
     client = Api().as_user(user)
-    body = scan_body()
-    assert client.post_json(URL, body).status_code == 201
     Scan.objects.bulk_create([
         Scan(user=user, quarantine_id=f"today{n}", source_type="local", source_ref=".", score=0, verdict="clean")
         for n in range(49)
     ])
+    body = scan_body()
+    assert client.post_json(URL, body).status_code == 201  # the 50th of today
     assert client.post_json(URL, scan_body()).status_code == 429
-    assert client.post_json(URL, body).status_code == 201
+    replay = client.post_json(URL, body)
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert DailyScanCount.objects.get(user=user).used == 50
+
+
+def test_a_replay_spends_no_quota(db):
+    user = make_user("free@example.com", tier="free")
+    client = Api().as_user(user)
+    body = scan_body()
+    for _ in range(3):
+        assert client.post_json(URL, body).status_code == 201
+    assert DailyScanCount.objects.get(user=user).used == 1
+
+
+def test_yesterdays_scans_and_counter_do_not_limit_today(db):
+    user = make_user("free@example.com", tier="free")
+    client = Api().as_user(user)
+    yesterday = timezone.now() - timezone.timedelta(days=1, minutes=1)
+    Scan.objects.bulk_create([
+        Scan(user=user, quarantine_id=f"old{n}", source_type="local", source_ref=".", score=0, verdict="clean",
+             created_at=yesterday)
+        for n in range(50)
+    ])
+    DailyScanCount.objects.create(user=user, day=yesterday.date(), used=50)
+    assert client.post_json(URL, scan_body()).status_code == 201
+    assert DailyScanCount.objects.get(user=user, day=timezone.now().date()).used == 1
 
 
 def test_scan_lists_threats_matching_its_hash(alice_api, bob, carol):
