@@ -132,9 +132,13 @@ def publisher_for_package(*, ecosystem: str, name: str) -> Publisher | None:
         normalized = normalize_package_name(ecosystem, name)
     except ValueError:
         return None
-    # Most scanned packages are unknown here: a one-table probe first, the publisher only when there is one.
-    publisher_ids = list(Package.objects.filter(ecosystem=ecosystem, name=normalized).values_list("publisher_id", flat=True)[:1])
-    return Publisher.objects.filter(pk=publisher_ids[0]).first() if publisher_ids and publisher_ids[0] else None
+    # Runs for every scan that names a package, and most are unknown here: a bare probe of the
+    # unique (ecosystem, name) index, in plain SQL for the reason given in _threats_by_hash.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT publisher_id FROM {Package._meta.db_table} WHERE ecosystem = %s AND name = %s",
+                       [ecosystem, normalized])
+        row = cursor.fetchone()
+    return Publisher.objects.filter(pk=row[0]).first() if row and row[0] else None
 
 
 def _publisher_scans(publisher: Publisher):

@@ -10,11 +10,12 @@ class Scan(models.Model):
     """A scan the CLI ran and submitted: metadata only, never source code."""
 
     public_id = PublicIdField(prefix="scn_")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scans")
+    # No index of its own: the (user, quarantine_id) and history indexes both start with user.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scans", db_index=False)
     quarantine_id = models.CharField(max_length=200)
     source_type = models.CharField(max_length=8, choices=SourceType.choices)
     source_ref = models.CharField(max_length=2048)
-    source_hash = models.CharField(max_length=71, blank=True, db_index=True)
+    source_hash = models.CharField(max_length=71, blank=True)  # no query looks scans up by hash
     score = models.PositiveIntegerField()
     verdict = models.CharField(max_length=8, choices=Verdict.choices)
     phases = models.JSONField(default=list)
