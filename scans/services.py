@@ -95,3 +95,11 @@ def _use_one_below(user, day: date, limit: int) -> bool:
 
 def _stored_scan(user, quarantine_id: str) -> Scan | None:
     return Scan.objects.filter(user=user, quarantine_id=quarantine_id).first()
+
+
+def daily_scan_counts_prune() -> int:
+    """Delete quota counters of past days (only today's is read; yesterday's stays a day for
+    requests in flight at midnight). Returns how many went. Run by Celery beat."""
+    yesterday = timezone.now().astimezone(dt_timezone.utc).date() - timedelta(days=1)
+    deleted, _ = DailyScanCount.objects.filter(day__lt=yesterday).delete()
+    return deleted

@@ -179,6 +179,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    # Quota counters of past days are never read again; yesterday's stays for a day of grace.
+    "prune-daily-scan-counts": {"task": "scans.tasks.prune_daily_scan_counts", "schedule": 6 * 3600},
+}
 
 # Outbound network (marketplace): guarded client. See DESIGN.md, Outbound network.
 PYPI_URL = env_str("PYPI_URL", "https://pypi.org").rstrip("/")

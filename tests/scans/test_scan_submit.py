@@ -236,3 +236,14 @@ def test_scan_of_another_version_does_not_list_the_threat(alice_api, bob, carol)
     verified_threat(bob, carol, source_type="npm", source_ref="aws-helper-utils@1.2.3", source_hash="")
     response = alice_api.post_json(URL, scan_body(source_type="npm", source_ref="aws-helper-utils@1.2.4"))
     assert response.status_code == 201 and response.json()["threats"] == []
+
+
+def test_pruning_deletes_quota_counters_of_past_days_only(db):
+    from scans.tasks import prune_daily_scan_counts
+
+    user = make_user("free@example.com", tier="free")
+    today = timezone.now().date()
+    for days_ago in (0, 1, 2, 30):
+        DailyScanCount.objects.create(user=user, day=today - timezone.timedelta(days=days_ago), used=days_ago)
+    assert prune_daily_scan_counts.delay().get() == 2
+    assert sorted(DailyScanCount.objects.values_list("used", flat=True)) == [0, 1]
