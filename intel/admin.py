@@ -13,6 +13,7 @@ from intel import services
 from intel.constants import ReportStatus, ReviewAction
 from intel.models import InvalidTransition, Package, PackageVersion, Publisher, Report, ReportReview, Threat
 from intel.normalize import normalize_package_name
+from sigil.admin import ReadOnlyAdmin
 
 
 class ReasonActionForm(ActionForm):
@@ -214,17 +215,6 @@ class ThreatAdmin(admin.ModelAdmin):
     @admin.display(description="Public page")
     def public_page(self, threat):
         return format_html('<a href="{}">{}</a>', threat.public_url, threat.public_url)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Publisher)

@@ -1,19 +1,7 @@
 from django.contrib import admin
 
 from marketplace.models import Verification, WebhookDelivery
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Results are read-only in admin (STYLE.md, Admin)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from sigil.admin import ReadOnlyAdmin
 
 
 class WebhookDeliveryInline(admin.TabularInline):

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from scans.models import Scan
+from sigil.admin import ReadOnlyAdmin
 
 
 @admin.register(Scan)
-class ScanAdmin(admin.ModelAdmin):
+class ScanAdmin(ReadOnlyAdmin):
     """Scans are what users submitted: read-only evidence for analysts."""
 
     list_display = ["public_id", "verdict", "score", "source_type", "source_ref", "user", "created_at"]
@@ -12,12 +13,3 @@ class ScanAdmin(admin.ModelAdmin):
     search_fields = ["public_id", "quarantine_id", "source_ref", "source_hash", "package_name"]
     list_select_related = ["user"]
     ordering = ["-created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

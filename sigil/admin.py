@@ -1,0 +1,16 @@
+"""Admin pieces shared by the apps."""
+from django.contrib import admin
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system writes (scans, verifications, deliveries, registry data): analysts read
+    them and never edit them (STYLE.md, Admin)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
