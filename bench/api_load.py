@@ -244,18 +244,18 @@ def main():
         body = scan_body(threat_hash(12345))
 
         run_wrk(args, workdir, url, "warm-up", ["/v1/ping", "/v1/auth/me"], tokens_file, duration=3)
-        endpoints = {
-            "threat lookup": lambda: run_wrk(args, workdir, url, "threat lookup", threat_paths(args.threats), tokens_file),
-            "signatures full": lambda: run_wrk(args, workdir, url, "signatures full", ["/v1/signatures"], tokens_file),
-            "signatures delta": lambda: run_wrk(args, workdir, url, "signatures delta", [delta_path], tokens_file),
-            "auth me": lambda: run_wrk(args, workdir, url, "auth me", ["/v1/auth/me"], tokens_file),
-            "scan ingest": lambda: run_wrk(args, workdir, url, "scan ingest", ["/v1/scan"], tokens_file,
-                                           method="POST", body=body, run=run_id),
+        endpoints = {  # name: (paths, run_wrk options)
+            "threat lookup": (threat_paths(args.threats), {}),
+            "signatures full": (["/v1/signatures"], {}),
+            "signatures delta": ([delta_path], {}),
+            "auth me": (["/v1/auth/me"], {}),
+            "scan ingest": (["/v1/scan"], {"method": "POST", "body": body, "run": run_id}),
         }
         if unknown := set(args.only) - endpoints.keys():
             raise SystemExit(f"api_load: unknown endpoint(s) {sorted(unknown)}; choose from {sorted(endpoints)}")
         results = [run_wrk(args, workdir, url, "baseline GET /v1/ping", ["/v1/ping"], tokens_file)]
-        results += [measure() for name, measure in endpoints.items() if not args.only or name in args.only]
+        results += [run_wrk(args, workdir, url, name, paths, tokens_file, **options)
+                    for name, (paths, options) in endpoints.items() if not args.only or name in args.only]
         results.append(run_wrk(args, workdir, url, "baseline again", ["/v1/ping"], tokens_file))
         from scans.models import Scan
 

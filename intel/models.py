@@ -82,6 +82,11 @@ def threat_public_url(reference: str) -> str:
     return f"{settings.SIGIL_PUBLIC_URL}/threats/{reference}"
 
 
+def threat_references(reference: str, extra_references: list) -> list[str]:
+    """The threat's own public page first, then further links (advisories, write-ups)."""
+    return [threat_public_url(reference), *[str(r) for r in extra_references]]
+
+
 class Threat(models.Model):
     """Verified threat data: a content hash and/or package versions known to be malicious."""
 
@@ -120,7 +125,7 @@ class Threat(models.Model):
 
     @property
     def references(self) -> list[str]:
-        return [self.public_url, *[str(r) for r in self.extra_references]]
+        return threat_references(self.reference, self.extra_references)
 
 
 class Report(models.Model):

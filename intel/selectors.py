@@ -14,7 +14,7 @@ from django.db.models.query import RawQuerySet
 from django.utils import timezone
 
 from intel.constants import SEVERITY_RANK, ReportStatus
-from intel.models import Package, PackageVersion, Publisher, Report, Threat, threat_public_url
+from intel.models import Package, PackageVersion, Publisher, Report, Threat, threat_references
 from intel.normalize import normalize_hash, normalize_package_name
 
 NEW_ACCOUNT_DAYS = 30
@@ -93,7 +93,7 @@ def threat_lookup(*, content_hash: str) -> dict | None:
         "first_seen": _aware(first_seen), "last_seen": _aware(last_seen), "reports_count": reports_count,
         "affected_packages": [{"ecosystem": ecosystem, "name": name, "version": version}
                               for *_, ecosystem, name, version in rows if version is not None],
-        "references": [threat_public_url(reference), *map(str, extra_references)],
+        "references": threat_references(reference, extra_references),
         "recommended_action": recommended_action,
     }
 

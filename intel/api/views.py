@@ -29,15 +29,9 @@ class ThreatLookupView(APIView):
         return Response({
             "hash": content_hash,
             "known_threat": True,
-            "severity": threat["severity"],
-            "category": threat["category"],
-            "description": threat["description"],
+            **threat,
             "first_seen": isoformat_z(threat["first_seen"]),
             "last_seen": isoformat_z(threat["last_seen"]),
-            "reports_count": threat["reports_count"],
-            "affected_packages": threat["affected_packages"],
-            "references": threat["references"],
-            "recommended_action": threat["recommended_action"],
         })
 
 

@@ -18,6 +18,7 @@ MAX_PHASE_SCORE = 1_000_000
 MAX_FINDINGS_PER_PHASE = 500
 MAX_FINDING_LENGTH = 1000
 MAX_FILE_STATS_KEYS = 64
+MAX_FILE_STATS_KEY_LENGTH = 64
 PHASE_KEYS = {"phase", "name", "score", "findings"}
 CANONICAL_HASH = re.compile(r"sha256:[0-9a-f]{64}")  # what HashField normalises to
 
@@ -47,9 +48,7 @@ class FileStatsField(serializers.DictField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if len(value) > MAX_FILE_STATS_KEYS or any(
-            len(k) > 64 or isinstance(v, bool) or not isinstance(v, int) or v < 0 for k, v in value.items()
-        ):
+        if not _plain_file_stats(value):
             self.fail("stats")
         return value
 
@@ -130,7 +129,7 @@ def _well_formed_phases(data) -> bool:
 
 def _plain_file_stats(data) -> bool:
     return type(data) is dict and len(data) <= MAX_FILE_STATS_KEYS and all(
-        type(k) is str and len(k) <= 64 and type(v) is int and v >= 0 for k, v in data.items())
+        type(k) is str and len(k) <= MAX_FILE_STATS_KEY_LENGTH and type(v) is int and v >= 0 for k, v in data.items())
 
 
 def _one_of(value, choices) -> bool:
