@@ -8,7 +8,7 @@ class WebhookDeliveryInline(admin.TabularInline):
     model = WebhookDelivery
     extra = 0
     can_delete = False
-    fields = ("attempt", "outcome", "status_code", "error", "duration_ms", "attempted_at")
+    fields = ("attempt", "event_type", "outcome", "status_code", "error", "duration_ms", "attempted_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -7,29 +7,44 @@ from xml.sax.saxutils import escape
 from marketplace.constants import VerificationStatus
 
 LABEL = "sigil"
+NOT_FOUND = "not found"
+# The state word decides the colour; the verdict is on the page, not the badge ("low" on a
+# green badge confused readers).
 COLORS = {
-    "clean": "#4c1",
-    "low": "#97ca00",
-    "medium": "#dfb317",
-    "high": "#fe7d37",
-    "critical": "#e05d44",
+    "verified": "#4c1",
+    "failed": "#fe7d37",
+    "revoked": "#e05d44",
     "expired": "#9f9f9f",
     "pending": "#9f9f9f",
     "error": "#9f9f9f",
+    NOT_FOUND: "#9f9f9f",
 }
-SHIELDS_COLORS = {"clean": "brightgreen", "low": "green", "medium": "yellow", "high": "orange",
-                  "critical": "red", "expired": "lightgrey", "pending": "lightgrey", "error": "lightgrey"}
+SHIELDS_COLORS = {"verified": "brightgreen", "failed": "orange", "revoked": "red", "expired": "lightgrey",
+                  "pending": "lightgrey", "error": "lightgrey", NOT_FOUND: "lightgrey"}
+
+
+def badge_state(verification) -> tuple[str, object]:
+    """(state word, the date it refers to or None): revoked beats expired beats verified/failed."""
+    status = verification.status
+    if status == VerificationStatus.PENDING:
+        return "pending", None
+    if status == VerificationStatus.ERROR:
+        return "error", None
+    if status == VerificationStatus.REVOKED:
+        return "revoked", verification.revoked_at
+    if verification.is_expired:
+        return "expired", verification.expires_at
+    return ("verified" if status == VerificationStatus.VERIFIED else "failed"), verification.verified_at
 
 
 def badge_message(verification) -> str:
-    """The verdict; "expired" once expires_at has passed; pending/error while there is none."""
-    if verification.status == VerificationStatus.PENDING:
-        return "pending"
-    if verification.status == VerificationStatus.ERROR or not verification.verdict:
-        return "error"
-    if verification.is_expired:
-        return "expired"
-    return verification.verdict
+    """The state in words with its date, e.g. "verified 2026-02-15", "revoked 2026-03-01"."""
+    state, when = badge_state(verification)
+    return f"{state} {when:%Y-%m-%d}" if when else state
+
+
+def _color_key(message: str) -> str:
+    return message if message == NOT_FOUND else message.partition(" ")[0]
 
 
 def _text_width(text: str) -> int:
@@ -38,7 +53,7 @@ def _text_width(text: str) -> int:
 
 
 def render_svg(message: str, *, label: str = LABEL, link: str | None = None) -> str:
-    color = COLORS.get(message, "#9f9f9f")
+    color = COLORS.get(_color_key(message), "#9f9f9f")
     lw, mw = _text_width(label), _text_width(message)
     width = lw + mw
     label_x, message_x = lw * 5, (lw + mw / 2) * 10
@@ -68,7 +83,7 @@ def render_svg(message: str, *, label: str = LABEL, link: str | None = None) -> 
 def endpoint_badge(message: str) -> dict:
     """The shields.io endpoint-badge schema (https://shields.io/badges/endpoint-badge)."""
     return {"schemaVersion": 1, "label": LABEL, "message": message,
-            "color": SHIELDS_COLORS.get(message, "lightgrey"), "cacheSeconds": 300}
+            "color": SHIELDS_COLORS.get(_color_key(message), "lightgrey"), "cacheSeconds": 300}
 
 
 def etag_for(content: str | bytes) -> str:

@@ -15,6 +15,7 @@ class VerificationStatus(models.TextChoices):
     VERIFIED = "verified"  # verdict clean or low and no known threat
     FAILED = "failed"      # anything else
     ERROR = "error"        # could not be fetched or scanned; `error` says why
+    REVOKED = "revoked"    # was verified; intelligence that arrived later fails it (`revocation` says why)
 
 
 # Verdicts that still earn a badge (DESIGN.md, Verification).
@@ -22,6 +23,13 @@ PASSING_VERDICTS = ("clean", "low")
 
 # Intel ecosystems by verify source type; git and url have no registry publisher.
 ECOSYSTEM_BY_SOURCE = {"pip": "pypi", "npm": "npm"}
+
+
+class WebhookEvent(models.TextChoices):
+    """Standard Webhooks event types; the payload's `type` and the delivery record say which."""
+
+    COMPLETED = "verification.completed"
+    REVOKED = "verification.revoked"
 
 
 class DeliveryOutcome(models.TextChoices):

@@ -11,6 +11,7 @@ from marketplace.constants import (
     DeliveryOutcome,
     VerificationStatus,
     VerifySourceType,
+    WebhookEvent,
 )
 from sigil.ids import PublicIdField
 
@@ -44,6 +45,13 @@ class Verification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     verified_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Re-verification (README "Badges and re-verification"): the last intel feed version this
+    # result was re-checked against, and, once a re-check fails it, when and why it was revoked.
+    rechecked_at = models.DateTimeField(null=True, blank=True)
+    rechecked_version = models.PositiveBigIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # {"reason", "feed_version", "threat": "THR-…" | None, "signature": "sig_…" | None, "score", "verdict"}
+    revocation = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [
@@ -61,7 +69,22 @@ class Verification(models.Model):
 
     @property
     def has_badge(self) -> bool:
-        return self.status == VerificationStatus.VERIFIED
+        """Verified results get a badge; a revoked one keeps its badge URL, which now says "revoked"."""
+        return self.status in (VerificationStatus.VERIFIED, VerificationStatus.REVOKED)
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (VerificationStatus.VERIFIED, VerificationStatus.FAILED, VerificationStatus.REVOKED)
+
+    def revoke(self, *, reason: str, feed_version: int, threat: str | None = None, signature: str | None = None,
+               score: int | None = None, verdict: str | None = None, now=None) -> None:
+        """verified -> revoked; any other state is left alone (ValueError), so a re-check never revokes twice."""
+        if self.status != VerificationStatus.VERIFIED:
+            raise ValueError(f"{self.public_id} is {self.status}; only a verified result can be revoked.")
+        self.status = VerificationStatus.REVOKED
+        self.revoked_at = now or timezone.now()
+        self.revocation = {"reason": reason[:1000], "feed_version": feed_version, "threat": threat,
+                           "signature": signature, "score": score, "verdict": verdict}
 
     def stamp(self, now=None) -> None:
         self.verified_at = now or timezone.now()
@@ -88,7 +111,8 @@ class WebhookDelivery(models.Model):
     """One attempt to POST a verification result to its callback_url."""
 
     verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="deliveries")
-    message_id = models.CharField(max_length=40)  # webhook-id, the same on every retry
+    message_id = models.CharField(max_length=40)  # webhook-id, the same on every retry of one event
+    event_type = models.CharField(max_length=32, choices=WebhookEvent.choices, default=WebhookEvent.COMPLETED)
     attempt = models.PositiveIntegerField()
     url = models.URLField(max_length=2048)
     outcome = models.CharField(max_length=8, choices=DeliveryOutcome.choices)

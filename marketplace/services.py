@@ -9,7 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace import guarded_http, webhooks
-from marketplace.constants import ECOSYSTEM_BY_SOURCE, PASSING_VERDICTS, DeliveryOutcome, VerificationStatus
+from marketplace.constants import (
+    ECOSYSTEM_BY_SOURCE,
+    PASSING_VERDICTS,
+    DeliveryOutcome,
+    VerificationStatus,
+    WebhookEvent,
+)
 from marketplace.guarded_http import OutboundError, OutboundRefused
 from marketplace.models import Verification, WebhookDelivery, WebhookSecret, new_webhook_secret
 from marketplace.registries import (
@@ -231,13 +237,13 @@ def _complete(verification: Verification, artifact: Artifact) -> Verification:
     return verification
 
 
-def _enqueue_callback(verification: Verification) -> None:
+def _enqueue_callback(verification: Verification, event: str = WebhookEvent.COMPLETED) -> None:
     if not verification.callback_url:
         return
     from marketplace.tasks import webhook_deliver
 
     # Callers are outside any atomic block here, so the row is committed before a worker reads it.
-    webhook_deliver.delay(verification.public_id)
+    webhook_deliver.delay(verification.public_id, str(event))
 
 
 # ---- webhooks --------------------------------------------------------------------------------
@@ -259,20 +265,28 @@ def webhook_secret_rotate(*, user) -> WebhookSecret:
     return secret
 
 
-def webhook_payload(verification: Verification) -> bytes:
+def webhook_payload(verification: Verification, event: str = WebhookEvent.COMPLETED) -> bytes:
     from marketplace.api.serializers import verification_body
 
-    event = {"type": "verification.completed", "timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    event = {"type": str(event), "timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
              "data": verification_body(verification)}
     return json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
 
 
-def webhook_deliver_attempt(*, verification: Verification) -> WebhookDelivery:
-    """POST the result to callback_url once, signed; record the attempt. 2xx is success, anything else not."""
+def webhook_message_id(verification: Verification, event: str = WebhookEvent.COMPLETED) -> str:
+    """The webhook-id: the same on every retry of one event, so receivers can deduplicate."""
+    if event == WebhookEvent.COMPLETED:
+        return f"msg_{verification.public_id}"  # as before event types existed
+    return f"msg_{verification.public_id}_{str(event).rpartition('.')[2]}"
+
+
+def webhook_deliver_attempt(*, verification: Verification, event: str = WebhookEvent.COMPLETED) -> WebhookDelivery:
+    """POST one event to callback_url once, signed; record the attempt. 2xx is success, anything else not."""
+    event = WebhookEvent(event)
     secret = webhook_secret_get(user=verification.owner).secret
     attempt = verification.deliveries.count() + 1
-    message_id = f"msg_{verification.public_id}"  # the same on every retry so receivers can deduplicate
-    body = webhook_payload(verification)
+    message_id = webhook_message_id(verification, event)
+    body = webhook_payload(verification, event)
     timestamp = int(time.time())
     started = time.monotonic()
     status_code, error = None, ""
@@ -289,7 +303,8 @@ def webhook_deliver_attempt(*, verification: Verification) -> WebhookDelivery:
     except OutboundError as exc:
         error = str(exc)
     delivery = WebhookDelivery(
-        verification=verification, message_id=message_id, attempt=attempt, url=verification.callback_url,
+        verification=verification, message_id=message_id, event_type=event, attempt=attempt,
+        url=verification.callback_url,
         outcome=DeliveryOutcome.FAILURE if error else DeliveryOutcome.SUCCESS, status_code=status_code,
         error=error[:500], duration_ms=int((time.monotonic() - started) * 1000),
     )

@@ -3,6 +3,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from marketplace import services
+from marketplace.constants import WebhookEvent
 from marketplace.models import Verification
 from marketplace.registries import TransientFetchError
 
@@ -27,14 +28,14 @@ def verification_run(self, verification_id: str) -> str:
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(WebhookDeliveryFailed,), retry_backoff=10,
              retry_backoff_max=3600, retry_jitter=True, max_retries=max(0, settings.SIGIL_WEBHOOK_MAX_ATTEMPTS - 1))
-def webhook_deliver(self, verification_id: str) -> str:
-    """POST a finished verification to its callback_url; retry on failure, every attempt logged."""
+def webhook_deliver(self, verification_id: str, event: str = WebhookEvent.COMPLETED) -> str:
+    """POST one event of a verification to its callback_url; retry on failure, every attempt logged."""
     verification = Verification.objects.select_related("owner").filter(public_id=verification_id).first()
-    if verification is None or not verification.callback_url:
+    if verification is None or not verification.callback_url or event not in WebhookEvent.values:
         return "skipped"
-    if verification.deliveries.filter(outcome="success").exists():
-        return "already delivered"  # a redelivered task must not POST twice
-    delivery = services.webhook_deliver_attempt(verification=verification)
+    if verification.deliveries.filter(event_type=event, outcome="success").exists():
+        return "already delivered"  # a redelivered task must not POST the same event twice
+    delivery = services.webhook_deliver_attempt(verification=verification, event=event)
     if delivery.outcome == "success":
         return "delivered"
     if delivery.error.startswith("refused:"):

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from rest_framework import serializers
 
+from intel.models import threat_public_url
 from intel.normalize import normalize_hash
 from marketplace import guarded_http
 from marketplace.constants import VerificationStatus, VerifySourceType
@@ -75,6 +76,35 @@ class DetailsSerializer(serializers.Serializer):
     known_threats = serializers.IntegerField()
 
 
+class RevocationSerializer(serializers.Serializer):
+    revoked_at = serializers.CharField()
+    reason = serializers.CharField()
+    feed_version = serializers.IntegerField()
+    threat = serializers.CharField(allow_null=True)
+    threat_url = serializers.CharField(allow_null=True)
+    signature = serializers.CharField(allow_null=True)
+    score = serializers.IntegerField(allow_null=True)
+    verdict = serializers.CharField(allow_null=True)
+
+
+def revocation_body(verification) -> dict | None:
+    """Why and when a verified result was revoked (beyond api-reference.md; README, Badges and re-verification)."""
+    if verification.status != VerificationStatus.REVOKED:
+        return None
+    revocation = verification.revocation or {}
+    threat = revocation.get("threat")
+    return {
+        "revoked_at": isoformat_z(verification.revoked_at),
+        "reason": revocation.get("reason", ""),
+        "feed_version": revocation.get("feed_version", 0),
+        "threat": threat,
+        "threat_url": threat_public_url(threat) if threat else None,
+        "signature": revocation.get("signature"),
+        "score": revocation.get("score"),
+        "verdict": revocation.get("verdict"),
+    }
+
+
 class VerificationOutputSerializer(serializers.Serializer):
     """For the schema; the body is built by `verification_body`."""
 
@@ -92,13 +122,16 @@ class VerificationOutputSerializer(serializers.Serializer):
     verified_at = serializers.CharField(allow_null=True)
     expires_at = serializers.CharField(allow_null=True)
     details = DetailsSerializer(allow_null=True)
+    rechecked_at = serializers.CharField(allow_null=True)
+    rechecked_feed_version = serializers.IntegerField(allow_null=True)
+    revocation = RevocationSerializer(allow_null=True)
     error = serializers.CharField(allow_null=True, required=False)
 
 
 def verification_body(verification) -> dict:
     """The POST/GET /v1/verify body (api-reference.md, Marketplace)."""
     base = settings.SIGIL_PUBLIC_URL
-    done = verification.status in (VerificationStatus.VERIFIED, VerificationStatus.FAILED)
+    done = verification.is_done
     publisher = verification.publisher
     body = {
         "verification_id": verification.public_id,
@@ -115,6 +148,9 @@ def verification_body(verification) -> dict:
         "verified_at": isoformat_z(verification.verified_at) if done else None,
         "expires_at": isoformat_z(verification.expires_at) if done else None,
         "details": verification.details if done else None,
+        "rechecked_at": isoformat_z(verification.rechecked_at),
+        "rechecked_feed_version": verification.rechecked_version or None,
+        "revocation": revocation_body(verification),
     }
     if verification.status == VerificationStatus.ERROR:
         body["error"] = verification.error.partition(": ")[2] or verification.error
@@ -130,6 +166,7 @@ class WebhookSecretOutputSerializer(serializers.Serializer):
 class DeliverySerializer(serializers.Serializer):
     attempt = serializers.IntegerField()
     message_id = serializers.CharField()
+    event_type = serializers.CharField()
     url = serializers.CharField()
     outcome = serializers.CharField()
     status_code = serializers.IntegerField(allow_null=True)
