@@ -1,4 +1,4 @@
-"""Canonical forms of hashes, package names and source references (DESIGN.md, Identifiers)."""
+"""Canonical forms of hashes, package names and source references (docs/design.md, Identifiers)."""
 from __future__ import annotations
 
 import re
@@ -15,7 +15,6 @@ _GITHUB_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38})/[a-z0-9._-]{1,100}")
 _VERSION = re.compile(r"v?[0-9][0-9A-Za-z.+_!-]{0,127}")
 
 ECOSYSTEMS = ("npm", "pypi", "github")
-SOURCE_TYPE_ECOSYSTEM = {"pip": "pypi", "npm": "npm", "git": "github"}
 
 
 def normalize_hash(value) -> str:

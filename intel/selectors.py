@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone as dt_timezone
 from functools import reduce
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q
 from django.db.models.query import RawQuerySet
@@ -18,7 +17,7 @@ from intel.models import Package, PackageVersion, Publisher, Report, Threat, thr
 from intel.normalize import normalize_hash, normalize_package_name
 
 NEW_ACCOUNT_DAYS = 30
-BLOCKING_SCORE = 25  # verdict high and above (DESIGN.md)
+BLOCKING_SCORE = 25  # verdict high and above (docs/design.md)
 
 
 def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[tuple[str, str, str]] = ()) -> list[Threat]:
@@ -149,10 +148,6 @@ def _publisher_scans(publisher: Publisher):
 
 
 def _verifications(publisher: Publisher) -> list:
-    try:
-        apps.get_model("marketplace", "Verification")
-    except LookupError:  # the marketplace app has no Verification model yet
-        return []
     return list(publisher.verifications.values("status", "verdict", "source_ref", "source_version"))
 
 

@@ -1,6 +1,6 @@
 from django.db import models
 
-VERIFICATION_LIFETIME_DAYS = 30  # DESIGN.md: expires_at = verified_at + 30 days
+VERIFICATION_LIFETIME_DAYS = 30  # docs/design.md: expires_at = verified_at + 30 days
 
 
 class VerifySourceType(models.TextChoices):
@@ -18,7 +18,7 @@ class VerificationStatus(models.TextChoices):
     REVOKED = "revoked"    # was verified; intelligence that arrived later fails it (`revocation` says why)
 
 
-# Verdicts that still earn a badge (DESIGN.md, Verification).
+# Verdicts that still earn a badge (docs/design.md, Verification).
 PASSING_VERDICTS = ("clean", "low")
 
 # Intel ecosystems by verify source type; git and url have no registry publisher.

@@ -1,4 +1,4 @@
-"""The one guarded outbound HTTP client (DESIGN.md, Outbound network).
+"""The one guarded outbound HTTP client (docs/design.md, Outbound network).
 
 Every server-side fetch goes through here: https only, every resolved address must be global,
 the connection goes to the address that was checked (no DNS rebinding), redirects are followed

@@ -184,7 +184,7 @@ def _publisher(ecosystem: str | None, artifact: Artifact):
         except ValueError:
             logger.warning("package version %s@%s not recordable", artifact.name, artifact.version)
     if publisher is None:
-        return None, None  # unknown publisher: null, neutral (DESIGN.md)
+        return None, None  # unknown publisher: null, neutral (docs/design.md)
     return publisher, publisher_reputation(publisher=publisher)["score"]
 
 

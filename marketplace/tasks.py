@@ -1,4 +1,4 @@
-"""Celery tasks: take ids, re-fetch, call a service (STYLE.md, Celery)."""
+"""Celery tasks: take ids, re-fetch, call a service (README, Architecture)."""
 from celery import Task, shared_task
 from django.conf import settings
 

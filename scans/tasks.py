@@ -1,4 +1,4 @@
-"""Celery tasks for scans: thin wrappers that call a service (STYLE.md, Celery)."""
+"""Celery tasks for scans: thin wrappers that call a service (README, Architecture)."""
 from celery import shared_task
 
 from scans import services

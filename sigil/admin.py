@@ -4,7 +4,7 @@ from django.contrib import admin
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records the system writes (scans, verifications, deliveries, registry data): analysts read
-    them and never edit them (STYLE.md, Admin)."""
+    them and never edit them (README, Architecture)."""
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -1,4 +1,4 @@
-"""Public identifiers: prefix + 12 lowercase alphanumerics from `secrets` (DESIGN.md)."""
+"""Public identifiers: prefix + 12 lowercase alphanumerics from `secrets` (docs/design.md)."""
 import secrets
 import string
 

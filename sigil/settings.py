@@ -184,7 +184,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune-daily-scan-counts": {"task": "scans.tasks.prune_daily_scan_counts", "schedule": 6 * 3600},
 }
 
-# Outbound network (marketplace): guarded client. See DESIGN.md, Outbound network.
+# Outbound network (marketplace): guarded client. See docs/design.md, Outbound network.
 PYPI_URL = env_str("PYPI_URL", "https://pypi.org").rstrip("/")
 NPM_REGISTRY_URL = env_str("NPM_REGISTRY_URL", "https://registry.npmjs.org").rstrip("/")
 # host:port pairs allowed over plain http and on non-global addresses (tests' fake registries).

@@ -1,4 +1,4 @@
-"""Times leave the server as ISO 8601 UTC with seconds and Z (DESIGN.md)."""
+"""Times leave the server as ISO 8601 UTC with seconds and Z (docs/design.md)."""
 from datetime import datetime, timezone
 
 

@@ -45,5 +45,3 @@ class Origin(models.TextChoices):
     BUILTIN = "builtin"
     REPORT = "report"
 
-
-PHASES = range(1, 7)

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from scans.engine import InvalidPattern, validate_pattern
 from signatures.constants import (
     MAX_PATTERN_LENGTH,
     PATTERN_MAX_MEM,
@@ -37,10 +38,6 @@ def pattern_problem(pattern) -> str | None:
     if len(pattern) > MAX_PATTERN_LENGTH:
         return f"Pattern is {len(pattern)} characters; the limit is {MAX_PATTERN_LENGTH}."
     try:
-        from scans.engine import InvalidPattern, validate_pattern
-    except ImportError:  # engine not importable: fall back to compiling here
-        return _re2_problem(pattern)
-    try:
         validate_pattern(pattern)
     except InvalidPattern as exc:
         return f"Pattern is {exc.message}" if exc.message.startswith("not ") else exc.message
@@ -55,19 +52,6 @@ def compile_pattern(pattern: str):
     options.log_errors = False
     options.max_mem = PATTERN_MAX_MEM
     return re2.compile("(?m)" + pattern, options)
-
-
-def _re2_problem(pattern: str) -> str | None:
-    import re2
-
-    try:
-        compile_pattern(pattern)
-    except re2.error as exc:
-        msg = exc.args[0] if exc.args else str(exc)
-        if isinstance(msg, bytes):
-            msg = msg.decode("utf-8", "replace")
-        return f"Pattern is not a valid RE2 pattern: {msg}"
-    return None
 
 
 class Signature(models.Model):

@@ -44,7 +44,7 @@ class PublisherView(APIView):
         ],
         responses={200: serializers.PublisherOutputSerializer, **error_responses(400, 404, *AUTHENTICATED_ERRORS)},
     )
-    def get(self, request, id):  # noqa: A002 - the path parameter is named id in api-reference.md
+    def get(self, request, id):  # noqa: A002 - the path parameter is named id in docs/api.md
         query = serializers.PublisherQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise BadRequest(f"ecosystem must be one of: {', '.join(ECOSYSTEMS)}.")

@@ -129,7 +129,7 @@ class VerificationOutputSerializer(serializers.Serializer):
 
 
 def verification_body(verification) -> dict:
-    """The POST/GET /v1/verify body (api-reference.md, Marketplace)."""
+    """The POST/GET /v1/verify body (docs/api.md, Marketplace)."""
     base = settings.SIGIL_PUBLIC_URL
     done = verification.is_done
     publisher = verification.publisher

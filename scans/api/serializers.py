@@ -176,7 +176,7 @@ class ScanOutputSerializer(serializers.Serializer):
 
 
 class ScanCreatedSerializer(serializers.Serializer):
-    """POST /v1/scan response (api-reference.md)."""
+    """POST /v1/scan response (docs/api.md)."""
 
     scan_id = serializers.CharField()
     quarantine_id = serializers.CharField()

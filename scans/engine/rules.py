@@ -11,9 +11,6 @@ import re2
 
 from .errors import InvalidPattern
 
-SEVERITIES = ("low", "medium", "high", "critical")
-ECOSYSTEMS = ("npm", "pypi", "generic")
-
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 BUILTIN_PACK = REPO_ROOT / "signatures" / "data" / "builtin_pack.json"
 

@@ -1,4 +1,4 @@
-"""One exception handler turns every error into the envelope of api-reference.md."""
+"""One exception handler turns every error into the envelope of docs/api.md."""
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied

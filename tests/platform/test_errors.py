@@ -1,4 +1,4 @@
-"""Every error class leaves as the envelope of api-reference.md."""
+"""Every error class leaves as the envelope of docs/api.md."""
 import pytest
 from django.test import override_settings
 from django.urls import path

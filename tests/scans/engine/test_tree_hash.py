@@ -1,4 +1,4 @@
-"""tree_hash follows DESIGN.md exactly and is deterministic."""
+"""tree_hash follows docs/design.md exactly and is deterministic."""
 
 import hashlib
 import os
