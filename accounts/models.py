@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.constants import Tier
+from accounts.constants import TIER_LIMITS, Tier, TierLimits
 from sigil.ids import PublicIdField
 
 
@@ -46,3 +46,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    @property
+    def limits(self) -> TierLimits:
+        """What the user's tier allows; plumbing and apps read limits here, not from accounts."""
+        return TIER_LIMITS[self.tier]

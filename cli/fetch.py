@@ -24,6 +24,7 @@ from cli import __version__
 from cli.config import CliError, home
 from cli.output import Progress
 from cli.quarantine import CONTENT, copy_tree
+from domain.identifiers import pep503_name
 
 DEFAULT_PYPI_URL = "https://pypi.org"
 DEFAULT_NPM_URL = "https://registry.npmjs.org"
@@ -131,10 +132,6 @@ def _safe_filename(name: str, default: str) -> str:
 
 # ---------------------------------------------------------------------------------------- PyPI
 
-def normalize_pypi(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def parse_pip(spec: str) -> tuple[str, str | None]:
     name, sep, version = spec.strip().partition("==")
     if not _PIP_NAME.match(name) or (sep and not _VERSION.match(version)):
@@ -147,14 +144,14 @@ def _matches_version(filename: str, norm: str, version: str) -> str | None:
     low = filename.lower()
     if low.endswith(".whl"):
         parts = filename[:-4].split("-")
-        if len(parts) >= 5 and normalize_pypi(parts[0]) == norm and parts[1] == version.replace("-", "_"):
+        if len(parts) >= 5 and pep503_name(parts[0]) == norm and parts[1] == version.replace("-", "_"):
             return "wheel"
         return None
     for ext in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
         if low.endswith(ext):
             stem = filename[: -len(ext)]
             n, _, v = stem.rpartition("-")
-            if normalize_pypi(n) == norm and v == version:
+            if pep503_name(n) == norm and v == version:
                 return "sdist"
     return None
 
@@ -162,7 +159,7 @@ def _matches_version(filename: str, norm: str, version: str) -> str | None:
 def fetch_pip(spec: str, content: Path) -> Fetched:
     base = (os.environ.get("SIGIL_PYPI_URL") or DEFAULT_PYPI_URL).rstrip("/")
     name, version = parse_pip(spec)
-    norm = normalize_pypi(name)
+    norm = pep503_name(name)
     if version is None:
         info = get_json(f"{base}/pypi/{quote(norm)}/json").get("info")
         version = info.get("version") if isinstance(info, dict) else None

@@ -19,13 +19,14 @@ from cli import __version__, quarantine, sigs
 from cli.api import Api, ApiError
 from cli.config import CliError, delete_credentials, save_credentials
 from cli.output import Spinner, Style, clean, render_report, to_sarif, use_colour
+from domain.identifiers import normalize_hash
+from domain.scoring import BLOCKING_VERDICTS, SEVERITIES
 
 EXIT_OK, EXIT_MEDIUM, EXIT_BLOCK, EXIT_ERROR = 0, 1, 2, 3
 EXIT_FOR_VERDICT = {"clean": EXIT_OK, "low": EXIT_OK, "medium": EXIT_MEDIUM, "high": EXIT_BLOCK, "critical": EXIT_BLOCK}
 SOURCE_FLAGS = ("pip", "npm", "git", "url")
 CATEGORIES = ("credential_exfiltration", "backdoor", "install_hook_abuse", "typosquat", "obfuscated_payload",
               "cryptominer", "data_exfiltration", "other")
-SEVERITIES = ("low", "medium", "high", "critical")
 
 
 class Parser(argparse.ArgumentParser):
@@ -212,7 +213,7 @@ def cmd_list(args) -> int:
 def cmd_approve(args) -> int:
     path = quarantine.entry_path(args.id)
     meta = quarantine.load_meta(path)
-    if meta.get("verdict") in ("high", "critical") and not args.force:
+    if meta.get("verdict") in BLOCKING_VERDICTS and not args.force:
         raise CliError(f"{args.id} scored {meta.get('verdict')}; pass --force to release it anyway")
     target = quarantine.approve(args.id, args.dest)
     what = "archive (not extracted)" if meta.get("kind") == "archive" else "files"
@@ -234,14 +235,14 @@ _HASH = re.compile(r"^(?:sha256:)?[0-9a-fA-F]{64}$")
 
 def cmd_lookup(args) -> int:
     value = args.hash
-    if not _HASH.match(value) and Path(value).is_file():
+    if _HASH.match(value):
+        value = normalize_hash(value)
+    elif Path(value).is_file():
         h = hashlib.sha256()
         with open(value, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
         value = "sha256:" + h.hexdigest()
-    elif _HASH.match(value) and not value.startswith("sha256:"):
-        value = "sha256:" + value
     api = Api()
     api.require_login()
     body = api.threat(value)
@@ -300,9 +301,10 @@ def _split_version(source_type: str, value: str) -> tuple[str, str | None]:
 def _norm_hash(value: str | None) -> str | None:
     if value is None:
         return None
-    if not _HASH.match(value):
-        raise CliError(f"not a sha256 hash: {value!r}")
-    return value if value.startswith("sha256:") else "sha256:" + value.lower()
+    try:
+        return normalize_hash(value)
+    except ValueError:
+        raise CliError(f"not a sha256 hash: {value!r}") from None
 
 
 def cmd_report(args) -> int:

@@ -10,6 +10,7 @@ import time
 from urllib.parse import quote
 
 from cli import __version__
+from domain.scoring import BLOCKING_VERDICTS
 
 # Everything printed from a package or a server (file names, excerpts, messages) is hostile:
 # control characters could rewrite the terminal, so they are shown escaped.
@@ -161,7 +162,7 @@ def render_report(result, *, quarantine_id: str, source_type: str, source_ref: s
     out.append(f"Score {result.score}   Verdict " + s(verdict.upper(), *VERDICT_STYLE.get(verdict, ())))
     out.append("")
     out.append(f"Quarantined in {quarantine_path}")
-    if verdict in ("high", "critical"):
+    if verdict in BLOCKING_VERDICTS:
         out.append(s(f"Do not install. Remove it with: sigil reject {quarantine_id}", "red"))
     else:
         out.append(f"Keep it: sigil approve {quarantine_id} DEST    Discard it: sigil reject {quarantine_id}")

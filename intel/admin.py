@@ -9,11 +9,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from domain.identifiers import normalize_package_name
+from domain.scoring import SEVERITIES
 from intel import services
 from intel.constants import ReportStatus, ReviewAction
 from intel.models import InvalidTransition, Package, PackageVersion, Publisher, Report, ReportReview, Threat
-from intel.normalize import normalize_package_name
 from sigil.admin import ReadOnlyAdmin
+from signatures.constants import Ecosystem as SignatureEcosystem
 
 
 class ReasonActionForm(ActionForm):
@@ -175,15 +177,16 @@ class PromoteForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     pattern = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}), max_length=2000,
                               help_text="RE2 syntax (no backreferences or lookaround).")
-    severity = forms.ChoiceField(choices=[(s, s) for s in ("low", "medium", "high", "critical")])
+    severity = forms.ChoiceField(choices=[(s, s) for s in SEVERITIES])
     weight = forms.IntegerField(min_value=1, max_value=100)
-    ecosystem = forms.ChoiceField(choices=[(e, e) for e in ("npm", "pypi", "generic")])
+    ecosystem = forms.ChoiceField(choices=[(e, e) for e in SignatureEcosystem.values])
     file_globs = forms.CharField(required=False, help_text="Comma-separated, e.g. package.json, *.js")
     reason = forms.CharField(required=False, max_length=5000)
 
     @staticmethod
     def initial_for(report):
-        return {"severity": report.severity, "ecosystem": report.ecosystem if report.ecosystem in ("npm", "pypi") else "generic",
+        ecosystem = report.ecosystem if report.ecosystem in SignatureEcosystem.values else SignatureEcosystem.GENERIC
+        return {"severity": report.severity, "ecosystem": ecosystem,
                 "description": report.description[:2000], "weight": 5, "phase": 2, "name": ""}
 
     def clean_file_globs(self):

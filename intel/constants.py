@@ -14,10 +14,6 @@ class Severity(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
-# Severity order: a weaker report never lowers a threat's severity.
-SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
-
-
 class Category(models.TextChoices):
     CREDENTIAL_EXFILTRATION = "credential_exfiltration"
     BACKDOOR = "backdoor"

@@ -12,12 +12,12 @@ from django.db.models import Avg, Count, Max, Q
 from django.db.models.query import RawQuerySet
 from django.utils import timezone
 
-from intel.constants import SEVERITY_RANK, ReportStatus
+from domain.scoring import BLOCKING_VERDICTS, PASSING_VERDICTS, SEVERITY_RANK, verdict_for_score
+from intel.constants import ReportStatus
 from intel.models import Package, PackageVersion, Publisher, Report, Threat, threat_references
-from intel.normalize import normalize_hash, normalize_package_name
+from domain.identifiers import normalize_hash, normalize_package_name
 
 NEW_ACCOUNT_DAYS = 30
-BLOCKING_SCORE = 25  # verdict high and above (docs/design.md)
 
 
 def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[tuple[str, str, str]] = ()) -> list[Threat]:
@@ -185,8 +185,8 @@ def publisher_reputation(*, publisher: Publisher) -> dict:
     ) if names else 0
 
     per_account = list(_publisher_scans(publisher).values("user").annotate(worst=Max("score"), mean=Avg("score")))
-    blocking_accounts = sum(1 for a in per_account if a["worst"] >= BLOCKING_SCORE)
-    clean_accounts = sum(1 for a in per_account if a["worst"] < 10)
+    blocking_accounts = sum(1 for a in per_account if verdict_for_score(a["worst"]) in BLOCKING_VERDICTS)
+    clean_accounts = sum(1 for a in per_account if verdict_for_score(a["worst"]) in PASSING_VERDICTS)
     total_scans = _publisher_scans(publisher).count() if per_account else 0
 
     verifications = _verifications(publisher)
@@ -240,8 +240,6 @@ def publisher_reputation(*, publisher: Publisher) -> dict:
 
 def publisher_packages(*, publisher: Publisher, limit: int = 100) -> list[dict]:
     """The publisher's known package versions with a verdict and a community scan count."""
-    from scans.constants import verdict_for_score
-
     versions = list(
         PackageVersion.objects.filter(package__publisher=publisher).select_related("package")
         .order_by("package__name", "-created_at")[:limit]

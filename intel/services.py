@@ -7,10 +7,9 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.constants import TIER_LIMITS
+from domain.scoring import SEVERITY_RANK
 from intel.constants import (
     RECOMMENDED_ACTION_FOR_SEVERITY,
-    SEVERITY_RANK,
     ReportStatus,
     ReviewAction,
 )
@@ -23,7 +22,7 @@ from intel.models import (
     ReportReview,
     Threat,
 )
-from intel.normalize import normalize_package_name, normalize_publisher_name
+from domain.identifiers import normalize_package_name, normalize_publisher_name
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ def report_submit(*, user, source_type: str, source_ref: str, category: str, sev
                   package: tuple[str, str, str | None] | None = None) -> Report:
     """Store a community report for analysts; it never changes threat data by itself."""
     now = timezone.now()
-    limit = TIER_LIMITS[user.tier].reports_per_hour
+    limit = user.limits.reports_per_hour
     # Counting stored rows is exact across processes; lock the user row so parallel
     # submissions cannot all pass the check (PostgreSQL; SQLite serialises writes anyway).
     with transaction.atomic():

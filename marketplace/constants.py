@@ -18,9 +18,6 @@ class VerificationStatus(models.TextChoices):
     REVOKED = "revoked"    # was verified; intelligence that arrived later fails it (`revocation` says why)
 
 
-# Verdicts that still earn a badge (docs/design.md, Verification).
-PASSING_VERDICTS = ("clean", "low")
-
 # Intel ecosystems by verify source type; git and url have no registry publisher.
 ECOSYSTEM_BY_SOURCE = {"pip": "pypi", "npm": "npm"}
 

@@ -20,6 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from domain.identifiers import pep503_name, sha256_digest
 from marketplace import guarded_http
 from marketplace.guarded_http import OutboundError, OutboundRefused, OutboundTooLarge, OutboundTransient
 
@@ -96,15 +97,7 @@ def _json(response, what: str):
         raise FetchError(f"{what}: the registry sent invalid JSON.") from None
 
 
-def _sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 # ---- PyPI ------------------------------------------------------------------------------------
-
-def pep503(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
 
 def _dist_version(filename: str) -> tuple[str, str] | None:
     """(kind, version) from a distribution filename, or None for kinds we do not scan."""
@@ -130,7 +123,7 @@ class PyPIRegistry:
     def fetch(self, ref: str, version: str | None) -> Artifact:
         if not PYPI_NAME.match(ref):
             raise InvalidReference("source_ref must be a PyPI project name.")
-        name = pep503(ref)
+        name = pep503_name(ref)
         project = _json(_get(f"{self.base_url}/pypi/{quote(name)}/json", what=f"PyPI project {name}"), "PyPI")
         info = project.get("info") or {}
         version = version or str(info.get("version") or "")
@@ -155,7 +148,7 @@ class PyPIRegistry:
         data = _get(urljoin(simple_url, entry["url"]), what=entry["filename"], max_bytes=max_artifact_bytes()).body
         if hashlib.sha256(data).hexdigest() != expected:
             raise FetchError(f"{entry['filename']} does not match the sha256 digest the index publishes.")
-        return Artifact("pypi", name, version, entry["filename"], _sha256(data), self._publisher(project), data=data)
+        return Artifact("pypi", name, version, entry["filename"], sha256_digest(data), self._publisher(project), data=data)
 
     @staticmethod
     def _publisher(project: dict) -> str | None:
@@ -211,7 +204,7 @@ class NpmRegistry:
         filename = os.path.basename(urlsplit(tarball).path) or f"{ref}.tgz"
         data = _get(tarball, what=f"npm tarball {filename}", max_bytes=max_artifact_bytes()).body
         _check_integrity(data, dist, f"npm tarball {filename}")
-        return Artifact("npm", ref, resolved, filename, _sha256(data), self._publisher(doc), data=data)
+        return Artifact("npm", ref, resolved, filename, sha256_digest(data), self._publisher(doc), data=data)
 
     @staticmethod
     def _publisher(doc: dict) -> str | None:
@@ -236,7 +229,7 @@ class UrlFetcher:
         target = _checked(ref)
         filename = os.path.basename(urlsplit(ref).path) or "download"
         data = _get(ref, what=f"download from {target.host}", max_bytes=max_artifact_bytes()).body
-        return Artifact("url", ref, version or "", filename, _sha256(data), None, data=data)
+        return Artifact("url", ref, version or "", filename, sha256_digest(data), None, data=data)
 
 
 def _checked(url: str) -> guarded_http.Target:

@@ -8,10 +8,10 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
+from domain.scoring import PASSING_VERDICTS
 from marketplace import guarded_http, webhooks
 from marketplace.constants import (
     ECOSYSTEM_BY_SOURCE,
-    PASSING_VERDICTS,
     DeliveryOutcome,
     VerificationStatus,
     WebhookEvent,

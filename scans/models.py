@@ -21,7 +21,7 @@ class Scan(models.Model):
     phases = models.JSONField(default=list)
     file_stats = models.JSONField(null=True, blank=True)
     cli_version = models.CharField(max_length=64, blank=True)
-    # The package the scan was about, parsed from source_ref when it names one (intel.normalize).
+    # The package the scan was about, parsed from source_ref when it names one (domain.identifiers).
     ecosystem = models.CharField(max_length=8, blank=True)
     package_name = models.CharField(max_length=214, blank=True)
     package_version = models.CharField(max_length=128, blank=True)

@@ -7,8 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.constants import TIER_LIMITS
-from intel.normalize import parse_source_ref
+from domain.identifiers import parse_source_ref
 from scans.models import DailyScanCount, Scan
 
 logger = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ def scan_ingest(*, user, quarantine_id: str, source_type: str, source_ref: str, 
                 cli_version: str = "") -> tuple[Scan, bool]:
     """Store a scan; the same quarantine_id from the same user returns the stored scan (created=False)."""
     now = timezone.now()
-    limit = TIER_LIMITS[user.tier].scans_per_day
+    limit = user.limits.scans_per_day
     midnight = next_utc_midnight(now)
     ecosystem, package_name, package_version = parse_source_ref(source_type, source_ref) or ("", "", None)
     scan = Scan(

@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from domain.patterns import compile_pattern
 from signatures import services
 from signatures.constants import SignatureStatus
-from signatures.models import Signature, compile_pattern, pattern_problem
+from signatures.models import Signature, pattern_problem
 
 MAX_TEST_TEXT_BYTES = 100 * 1024
 MAX_SHOWN_LINES = 200

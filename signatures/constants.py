@@ -2,8 +2,6 @@ from django.db import models
 
 # Patterns longer than this are refused: long alternations are how RE2 programs blow up.
 MAX_PATTERN_LENGTH = 2000
-# RE2 memory budget per compiled pattern (same order as the engine's).
-PATTERN_MAX_MEM = 64 << 20
 # GET /v1/signatures page size (and the most a client may ask for with ?limit=).
 SYNC_PAGE_SIZE = 500
 

@@ -8,7 +8,6 @@ from django.utils import timezone
 from scans.engine import InvalidPattern, validate_pattern
 from signatures.constants import (
     MAX_PATTERN_LENGTH,
-    PATTERN_MAX_MEM,
     Ecosystem,
     Origin,
     Severity,
@@ -42,16 +41,6 @@ def pattern_problem(pattern) -> str | None:
     except InvalidPattern as exc:
         return f"Pattern is {exc.message}" if exc.message.startswith("not ") else exc.message
     return None
-
-
-def compile_pattern(pattern: str):
-    """Compile as the engine does ((?m): ^ and $ are line anchors), bounded in memory."""
-    import re2
-
-    options = re2.Options()
-    options.log_errors = False
-    options.max_mem = PATTERN_MAX_MEM
-    return re2.compile("(?m)" + pattern, options)
 
 
 class Signature(models.Model):

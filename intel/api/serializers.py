@@ -3,7 +3,7 @@ from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from intel.constants import Category, ReportSourceType, Severity
-from intel.normalize import ECOSYSTEMS, normalize_hash
+from domain.identifiers import ECOSYSTEMS, normalize_hash
 from sigil.api.fields import StrictCharField, StrictChoiceField
 from sigil.timefmt import isoformat_z
 

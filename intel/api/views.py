@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 
 from intel import selectors, services
 from intel.api import serializers
-from intel.normalize import ECOSYSTEMS, normalize_hash, parse_source_ref
+from domain.identifiers import ECOSYSTEMS, normalize_hash, parse_source_ref
 from scans.models import Scan
 from sigil.api.errors import BadRequest, NotFound, RateLimited
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses

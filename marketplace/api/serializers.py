@@ -4,10 +4,10 @@ from django.conf import settings
 from rest_framework import serializers
 
 from intel.models import threat_public_url
-from intel.normalize import normalize_hash
+from domain.identifiers import normalize_hash, pep503_name
 from marketplace import guarded_http
 from marketplace.constants import VerificationStatus, VerifySourceType
-from marketplace.registries import GIT_REF, NPM_NAME, PYPI_NAME, VERSION, pep503
+from marketplace.registries import GIT_REF, NPM_NAME, PYPI_NAME, VERSION
 from sigil.api.fields import StrictCharField, StrictChoiceField
 from sigil.timefmt import isoformat_z
 
@@ -45,7 +45,7 @@ class VerifyInputSerializer(serializers.Serializer):
         if kind == VerifySourceType.PIP:
             if not PYPI_NAME.match(ref):
                 raise serializers.ValidationError({"source_ref": ["Must be a PyPI project name, e.g. requests."]})
-            ref = pep503(ref)
+            ref = pep503_name(ref)
         elif kind == VerifySourceType.NPM:
             if not NPM_NAME.match(ref):
                 raise serializers.ValidationError({"source_ref": ["Must be an npm package name, e.g. esbuild."]})

@@ -6,7 +6,6 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.constants import TIER_LIMITS
 from marketplace import selectors, services
 from marketplace.api import serializers
 from marketplace.constants import VerificationStatus
@@ -55,7 +54,7 @@ class VerifyView(APIView):
                     "and issue a badge. Pro and Team tiers only.",
     )
     def post(self, request):
-        if not TIER_LIMITS[request.user.tier].can_verify:
+        if not request.user.limits.can_verify:
             raise Forbidden("Verification requires the Pro or Team tier.")
         data = serializers.VerifyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

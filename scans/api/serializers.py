@@ -5,7 +5,8 @@ from rest_framework.fields import empty
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from intel.api.serializers import HashField, PublisherSummarySerializer, ThreatSummarySerializer
-from scans.constants import PHASE_NAMES, SourceType, Verdict, verdict_for_score
+from domain.scoring import PHASE_NAMES, verdict_for_score
+from scans.constants import SourceType, Verdict
 from sigil.api.fields import StrictCharField, StrictChoiceField, StrictIntegerField
 from sigil.timefmt import isoformat_z
 

@@ -4,29 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PHASE_NAMES = {
-    1: "install_hooks",
-    2: "code_patterns",
-    3: "network_exfil",
-    4: "credentials",
-    5: "obfuscation",
-    6: "provenance",
-}
+from domain.scoring import PHASE_NAMES, verdict_for_score  # noqa: F401 - the engine's public names
 MAX_FINDINGS_PER_PHASE = 50
 MAX_FINDING_CHARS = 300
-
-
-def verdict_for_score(score: int) -> str:
-    """Map a score to its verdict: 0 clean, 1-9 low, 10-24 medium, 25-49 high, >=50 critical."""
-    if score <= 0:
-        return "clean"
-    if score < 10:
-        return "low"
-    if score < 25:
-        return "medium"
-    if score < 50:
-        return "high"
-    return "critical"
 
 
 @dataclass

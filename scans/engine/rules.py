@@ -9,24 +9,16 @@ from typing import Iterable
 
 import re2
 
+from domain.patterns import PATTERN_PREFIX as _PREFIX
+from domain.patterns import compile_pattern, pattern_options
+
 from .errors import InvalidPattern
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 BUILTIN_PACK = REPO_ROOT / "signatures" / "data" / "builtin_pack.json"
 
-# Patterns are matched against whole files; (?m) makes ^ and $ mean line start and end, so a
-# pattern written for one line behaves the same in the set and in the locating pass.
-_PREFIX = "(?m)"
 # Patterns per RE2 set: a set compiles into one DFA; splitting keeps each DFA inside max_mem.
 _SET_CHUNK = 60
-_MAX_MEM = 64 << 20
-
-
-def _options() -> re2.Options:
-    opts = re2.Options()
-    opts.log_errors = False
-    opts.max_mem = _MAX_MEM
-    return opts
 
 
 @dataclass(frozen=True)
@@ -65,7 +57,7 @@ def validate_pattern(pattern: str, rule_id: str = "") -> None:
     if not isinstance(pattern, str) or not pattern:
         raise InvalidPattern(rule_id, "pattern must be a non-empty string")
     try:
-        re2.compile(_PREFIX + pattern, _options())
+        compile_pattern(pattern)
     except re2.error as exc:
         msg = exc.args[0] if exc.args else str(exc)
         if isinstance(msg, bytes):
@@ -90,9 +82,9 @@ class CompiledRules:
             if rule.phase not in range(1, 7):
                 raise InvalidPattern(rule.id, "phase must be 1-6")
             validate_pattern(rule.pattern, rule.id)
-            self.regexes.append(re2.compile(_PREFIX + rule.pattern, _options()))
+            self.regexes.append(compile_pattern(rule.pattern))
         for start in range(0, len(self.rules), _SET_CHUNK):
-            s = re2.Set.SearchSet(_options())
+            s = re2.Set.SearchSet(pattern_options())
             for rule in self.rules[start : start + _SET_CHUNK]:
                 try:
                     s.Add(_PREFIX + rule.pattern)

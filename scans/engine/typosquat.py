@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from domain.identifiers import pep503_name
+
 from .popular import NPM_POPULAR, PYPI_POPULAR
 
 _SEP = re.compile(r"[-_.]+")
@@ -11,7 +13,7 @@ _SEP = re.compile(r"[-_.]+")
 
 def normalise(name: str) -> str:
     """PEP 503 style normalisation (lower case, runs of -_. become -); npm scopes kept."""
-    return _SEP.sub("-", name.strip().lower())
+    return pep503_name(name.strip())
 
 
 def _squash(name: str) -> str:

@@ -5,8 +5,6 @@ from django.conf import settings
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
-from accounts.constants import TIER_LIMITS
-
 
 def client_address(request) -> str:
     """The peer address. Behind a proxy, set SIGIL_TRUSTED_PROXIES to read X-Forwarded-For."""
@@ -46,7 +44,7 @@ class TierRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
         user = request.user
         if user is not None and user.is_authenticated:
-            limit = TIER_LIMITS[user.tier].requests_per_minute
+            limit = user.limits.requests_per_minute
             key, group = f"user:{user.pk}", "requests-user"
         else:
             limit = settings.SIGIL_ANONYMOUS_PER_MINUTE

@@ -1,5 +1,8 @@
 from rest_framework import serializers
 
+from domain.scoring import SEVERITIES
+from signatures.constants import Ecosystem, SignatureStatus
+
 
 class SignatureOutputSerializer(serializers.Serializer):
     """Shape of signatures.selectors.signature_to_dict (documents the schema)."""
@@ -9,11 +12,11 @@ class SignatureOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     pattern = serializers.CharField(help_text="RE2 syntax; matched with multi-line anchors")
-    severity = serializers.ChoiceField(choices=["low", "medium", "high", "critical"])
+    severity = serializers.ChoiceField(choices=SEVERITIES)
     weight = serializers.IntegerField()
-    ecosystem = serializers.ChoiceField(choices=["npm", "pypi", "generic"])
+    ecosystem = serializers.ChoiceField(choices=Ecosystem.values)
     file_globs = serializers.ListField(child=serializers.CharField())
-    status = serializers.ChoiceField(choices=["active", "withdrawn"], help_text="withdrawn = tombstone: drop it")
+    status = serializers.ChoiceField(choices=SignatureStatus.values, help_text="withdrawn = tombstone: drop it")
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from domain.scoring import SEVERITIES
 from signatures import selectors
 from signatures.api.serializers import SignatureSyncOutputSerializer
 from signatures.constants import SYNC_PAGE_SIZE, Severity
@@ -107,7 +108,7 @@ class SignatureSyncView(APIView):
         parameters=[
             OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only signatures created/updated after this time (ISO 8601; naive = UTC)"),
             OpenApiParameter("phase", OpenApiTypes.INT, description="Only this scan phase (1-6)"),
-            OpenApiParameter("severity", OpenApiTypes.STR, enum=["low", "medium", "high", "critical"], description="Minimum severity"),
+            OpenApiParameter("severity", OpenApiTypes.STR, enum=list(SEVERITIES), description="Minimum severity"),
             OpenApiParameter("next_sync_token", OpenApiTypes.STR, description="Token from the previous response: exact delta sync (wins over since)"),
             OpenApiParameter("limit", OpenApiTypes.INT, description=f"Page size, 1-{SYNC_PAGE_SIZE} (default {SYNC_PAGE_SIZE})"),
             OpenApiParameter("If-None-Match", OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False),

@@ -21,6 +21,8 @@ import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+from domain.identifiers import pep503_name
+
 
 # ---- archive builders ------------------------------------------------------------------------
 
@@ -137,12 +139,6 @@ class FakeWeb(FakeServer):
 
 # ---- PyPI ------------------------------------------------------------------------------------
 
-def _pep503(name: str) -> str:
-    import re
-
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 class FakePyPI(FakeServer):
     """Simple API JSON (PEP 691) at /simple/<name>/, project JSON at /pypi/<name>/json, files at /files/.
 
@@ -153,7 +149,7 @@ class FakePyPI(FakeServer):
 
     def __init__(self, projects: dict):
         super().__init__()
-        self.projects = {_pep503(n): dict(p, name=n) for n, p in projects.items()}
+        self.projects = {pep503_name(n): dict(p, name=n) for n, p in projects.items()}
         self.bad_digest: set[str] = set()
 
     def _files(self, project):
@@ -165,7 +161,7 @@ class FakePyPI(FakeServer):
         path = unquote(urlsplit(handler.path).path)
         parts = [p for p in path.split("/") if p]
         if len(parts) == 2 and parts[0] == "simple":
-            project = self.projects.get(_pep503(parts[1]))
+            project = self.projects.get(pep503_name(parts[1]))
             if project is None:
                 return self.send(handler, 404, b"not found", "text/plain")
             if "application/vnd.pypi.simple.v1+json" not in handler.headers.get("Accept", ""):
@@ -175,11 +171,11 @@ class FakePyPI(FakeServer):
                 digest = sha256_hex(b"tampered" if filename in self.bad_digest else data)
                 files.append({"filename": filename, "url": f"{self.url}/files/{filename}",
                               "hashes": {"sha256": digest}, "yanked": False})
-            doc = {"meta": {"api-version": "1.1"}, "name": _pep503(project["name"]),
+            doc = {"meta": {"api-version": "1.1"}, "name": pep503_name(project["name"]),
                    "versions": list(project["versions"]), "files": files}
             return self.send_json(handler, doc, content_type="application/vnd.pypi.simple.v1+json")
         if len(parts) == 3 and parts[0] == "pypi" and parts[2] == "json":
-            project = self.projects.get(_pep503(parts[1]))
+            project = self.projects.get(pep503_name(parts[1]))
             if project is None:
                 return self.send_json(handler, {"message": "Not Found"}, 404)
             owners = project.get("owners") or []

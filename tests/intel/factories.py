@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from intel import services
 from intel.models import Report, Threat
-from scans.constants import PHASE_NAMES, verdict_for_score
+from domain.scoring import PHASE_NAMES, verdict_for_score
 from scans.models import Scan
 
 _counter = itertools.count(1)
@@ -46,7 +46,7 @@ def make_scan(user, *, score: int = 0, created_at=None, source_type="git", sourc
 
 def make_report(user, *, source_type="npm", source_ref="aws-helper-utils@1.2.3", source_hash=HASH_A,
                 severity="critical", category="credential_exfiltration", description="Steals ~/.aws/credentials") -> Report:
-    from intel.normalize import parse_source_ref
+    from domain.identifiers import parse_source_ref
 
     return services.report_submit(
         user=user, source_type=source_type, source_ref=source_ref, source_hash=source_hash, category=category,

@@ -1,6 +1,6 @@
 import pytest
 
-from intel.normalize import normalize_hash, normalize_package_name, parse_source_ref
+from domain.identifiers import normalize_hash, normalize_package_name, parse_source_ref
 
 HEX = "0123456789abcdef" * 4
 

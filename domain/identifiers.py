@@ -1,6 +1,7 @@
 """Canonical forms of hashes, package names and source references (docs/design.md, Identifiers)."""
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -15,6 +16,16 @@ _GITHUB_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38})/[a-z0-9._-]{1,100}")
 _VERSION = re.compile(r"v?[0-9][0-9A-Za-z.+_!-]{0,127}")
 
 ECOSYSTEMS = ("npm", "pypi", "github")
+
+
+def sha256_digest(data: bytes) -> str:
+    """The content hash of bytes: `sha256:` + 64 lower-case hex."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def pep503_name(name: str) -> str:
+    """PEP 503: runs of -, _ and . become one -, lower case (no validation)."""
+    return _PYPI_SEPARATORS.sub("-", name).lower()
 
 
 def normalize_hash(value) -> str:
@@ -35,7 +46,7 @@ def normalize_package_name(ecosystem: str, name: str) -> str:
     if ecosystem == "pypi":
         if not _PYPI_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not a valid PyPI project name.")
-        return _PYPI_SEPARATORS.sub("-", name).lower()
+        return pep503_name(name)
     if ecosystem == "npm":
         lowered = name.lower()
         if not _NPM_NAME.fullmatch(lowered):
