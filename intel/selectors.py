@@ -45,6 +45,14 @@ def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[t
     return sorted(found.values(), key=lambda threat: (-SEVERITY_RANK[threat.severity], threat.pk))
 
 
+def threats_changed_since(when, *, with_hash: bool = False) -> bool:
+    """Whether any threat (with a content hash, if asked) was recorded or changed at or after `when`."""
+    changed = Threat.objects.filter(updated_at__gte=when)
+    if with_hash:
+        changed = changed.exclude(content_hash="")
+    return changed.exists()
+
+
 def _threats_by_hash(hashes: set[str]) -> RawQuerySet:
     # Runs for every scan. Plain SQL, as compiling the ORM filter cost as much as running it;
     # `content_hash <> ''` lets PostgreSQL use the partial unique index threat_unique_hash.

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from marketplace.constants import VerificationStatus
+from marketplace.constants import ECOSYSTEM_BY_SOURCE, VerificationStatus
 from marketplace.models import Verification, WebhookDelivery
 
 
@@ -34,7 +34,25 @@ def verification_reusable(*, source_type: str, source_ref: str, version: str, fi
     )
     if source_hash:
         candidates = candidates.filter(artifact_hash=source_hash)
-    return candidates.order_by("-verified_at").first()
+    previous = candidates.order_by("-verified_at").first()
+    if previous is None or _threatened_since(previous, ECOSYSTEM_BY_SOURCE[source_type]):
+        return None  # run afresh: the new answer matches threats like any other
+    return previous
+
+
+def _threatened_since(previous: Verification, ecosystem: str) -> bool:
+    """Whether threat data may now judge `previous` differently, so its result must not be reused.
+
+    A threat matching its artifact hash or its package version, or any hash threat recorded or
+    changed since it started (the file hashes inside the package are not stored, so a new threat
+    on one of them can only be caught by scanning again).
+    """
+    from intel.selectors import threats_changed_since, threats_matching
+
+    versions = [(ecosystem, previous.source_ref, previous.source_version)] if previous.source_version else []
+    if threats_matching(hashes=[previous.artifact_hash] if previous.artifact_hash else [], package_versions=versions):
+        return True
+    return threats_changed_since(previous.created_at, with_hash=True)
 
 
 def webhook_deliveries(*, verification: Verification) -> QuerySet[WebhookDelivery]:
