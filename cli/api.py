@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from urllib.parse import quote
-
-import requests
 
 from cli import __version__
 from cli.config import CliError, api_url, token_for
@@ -29,15 +28,24 @@ class Api:
     def __init__(self, base: str | None = None, token: str | None = None, *, use_stored_token: bool = True):
         self.base = (base or api_url()).rstrip("/")
         self.token = token or (token_for(self.base) if use_stored_token else None)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = f"sigil-cli/{__version__}"
-        self.session.trust_env = True
+
+    @cached_property
+    def session(self):
+        # requests is imported on the first call: `sigil scan --offline` never pays for it.
+        import requests
+
+        session = requests.Session()
+        session.headers["User-Agent"] = f"sigil-cli/{__version__}"
+        session.trust_env = True
+        return session
 
     def require_login(self) -> None:
         if not self.token:
             raise CliError(f"not logged in to {self.base}: run `sigil login` first")
 
     def request(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None) -> dict:
+        import requests
+
         headers = {"Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
-import requests
-
 from cli import __version__
 from cli.config import CliError, home
 from cli.output import Progress
@@ -58,7 +56,10 @@ def max_download_bytes() -> int:
         raise CliError("SIGIL_MAX_DOWNLOAD_BYTES must be an integer") from None
 
 
-def _session() -> requests.Session:
+def _session():
+    # Imported here: scanning a local archive or directory never needs an HTTP client.
+    import requests
+
     s = requests.Session()
     s.headers["User-Agent"] = f"sigil-cli/{__version__}"
     return s
@@ -73,6 +74,8 @@ def _http_url(url: str) -> str:
 
 def get_json(url: str, *, headers: dict | None = None) -> dict:
     """GET a JSON document with a size cap; 404 and other failures become CliError."""
+    import requests
+
     try:
         with _session().get(_http_url(url), headers=headers or {}, timeout=TIMEOUT, stream=True) as resp:
             if resp.status_code == 404:
@@ -99,6 +102,8 @@ def download(url: str, dest: Path, *, label: str) -> dict:
     """Stream url to dest under the size cap; return hex digests (sha1, sha256, sha384, sha512)."""
     cap = max_download_bytes()
     digests = {name: hashlib.new(name) for name in ("sha1", "sha256", "sha384", "sha512")}
+    import requests
+
     try:
         with _session().get(_http_url(url), timeout=TIMEOUT, stream=True) as resp:
             if resp.status_code >= 400:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cli.api import Api, ApiError, Offline
 from cli.config import SIGNATURES_FILE, home, read_json, write_private_json
-from scans.engine import InvalidPattern, Rule, load_builtin_rules, validate_pattern
+
+if TYPE_CHECKING:
+    from scans.engine import Rule
 
 # A server that keeps answering has_more must not keep us looping forever.
 MAX_PAGES = 200
@@ -80,6 +83,8 @@ def _pull(api: Api, token: str | None, sigs: list[dict]) -> tuple[list[dict], st
 
 def to_rules(dicts: list[dict]) -> tuple[list[Rule], int]:
     """Rules the engine can compile; a malformed or non-RE2 entry is dropped, not fatal."""
+    from scans.engine import InvalidPattern, Rule, validate_pattern  # only commands that scan need the engine
+
     rules, dropped = [], 0
     for d in dicts:
         try:
@@ -116,4 +121,6 @@ def rules_for_scan(api: Api, *, offline: bool = False) -> RuleSet:
         print(f"warning: ignored {dropped} signature(s) that do not compile", file=sys.stderr)
     if rules:
         return RuleSet(rules, source, note)
+    from scans.engine import load_builtin_rules
+
     return RuleSet(load_builtin_rules(), "builtin", note)
