@@ -44,3 +44,27 @@ def grant_after_migrate(sender, using="default", **kwargs) -> None:
     if "auth_group" not in connections[using].introspection.table_names():
         return
     ensure_analysts_group(group_model=Group, permission_model=Permission)
+
+
+def analyst_make(*, email: str, password: str | None = None) -> tuple[object, bool]:
+    """Make EMAIL an analyst: staff, in the Analysts group. A new account needs a password
+    (Django's validators apply); an existing one keeps its password. Returns (user, created)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.password_validation import validate_password
+    from django.db import transaction
+
+    user_model = get_user_model()
+    with transaction.atomic():
+        ensure_analysts_group(group_model=Group, permission_model=Permission)
+        user = user_model.objects.filter(email__iexact=email).first()
+        created = user is None
+        if created:
+            if not password:
+                raise ValueError("a new account needs a password")
+            validate_password(password, user=user_model(email=email))
+            user = user_model.objects.create_user(email, password)
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.groups.add(Group.objects.get(name=ANALYSTS_GROUP))
+    return user, created

@@ -1,4 +1,5 @@
 """Sigil settings: embedded defaults, production by environment variables (see README)."""
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "accounts",
     "scans",
     "intel",
@@ -111,12 +113,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+SIGIL_COLLECTSTATIC = env_bool("SIGIL_COLLECTSTATIC", False)  # scripts/prod: collectstatic into STATIC_ROOT
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
-                    if not DEBUG and env_bool("SIGIL_COLLECTSTATIC", False)
+                    if not DEBUG and SIGIL_COLLECTSTATIC
                     else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Without collectstatic (embedded mode, tests) whitenoise serves straight from the apps' static
+# directories, so the admin and the API docs are styled with no extra step.
+WHITENOISE_USE_FINDERS = not SIGIL_COLLECTSTATIC
+if WHITENOISE_USE_FINDERS:
+    warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
 
 # Request bodies over 1 MB are refused before parsing (sigil.api.middleware).
 MAX_REQUEST_BODY_BYTES = 1024 * 1024
@@ -138,6 +147,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Supply-chain security: scans, threat intelligence, signatures, marketplace verification.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No call to the public validator service: the docs page talks to this server only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         # source_type: scans also take "local"; reports and verifications name a remote source.

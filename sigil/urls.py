@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from sigil.api.health import HealthView, PingView
 from sigil.api.views import not_found
+from sigil.pages import DocsView, home
 
 handler404 = "sigil.api.views.not_found"
 handler500 = "sigil.api.views.server_error"
@@ -17,10 +18,11 @@ urlpatterns = [
     path("v1/ping", PingView.as_view(), name="ping"),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]), name="openapi"),
-    path("v1/docs", SpectacularSwaggerView.as_view(url_name="openapi", authentication_classes=[], permission_classes=[]), name="docs"),
+    path("v1/docs", DocsView.as_view(url_name="openapi"), name="docs"),
     path("admin/", admin.site.urls),
+    path("", home, name="home"),
     path("", include("intel.urls")),
     path("", include("marketplace.urls")),
-    # Anything else is a 404 in the envelope, also with DEBUG on.
+    # Anything else is a 404 in the envelope (an HTML page under the public pages), also with DEBUG on.
     re_path(r"^", not_found),
 ]

@@ -55,7 +55,8 @@ def test_schema_documents_auth_endpoints_and_their_errors(schema):
 def test_docs_page_is_served(api):
     response = api.get("/v1/docs")
     assert response.status_code == 200
-    assert b"openapi.json" in response.content
+    assert b"swagger-ui" in response.content
+    assert b"openapi.json" in api.get("/v1/docs?script=").content  # the init script, a separate file
 
 
 def test_auth_responses_conform_to_schema(api, schema, alice):
