@@ -12,10 +12,12 @@ from django.db.models import Avg, Count, Max, Q
 from django.db.models.query import RawQuerySet
 from django.utils import timezone
 
+from domain.identifiers import normalize_hash, normalize_package_name
 from domain.scoring import BLOCKING_VERDICTS, PASSING_VERDICTS, SEVERITY_RANK, verdict_for_score
 from intel.constants import ReportStatus
 from intel.models import Package, PackageVersion, Publisher, Report, Threat, threat_references
-from domain.identifiers import normalize_hash, normalize_package_name
+from scans.engine import typosquat_target
+from scans.selectors import package_scans
 
 NEW_ACCOUNT_DAYS = 30
 
@@ -149,10 +151,7 @@ def publisher_for_package(*, ecosystem: str, name: str) -> Publisher | None:
 
 
 def _publisher_scans(publisher: Publisher):
-    from scans.models import Scan
-
-    names = publisher.packages.values("name")
-    return Scan.objects.filter(ecosystem=publisher.ecosystem, package_name__in=names)
+    return package_scans(ecosystem=publisher.ecosystem, names=publisher.packages.values("name"))
 
 
 def _verifications(publisher: Publisher) -> list:
@@ -160,8 +159,6 @@ def _verifications(publisher: Publisher) -> list:
 
 
 def _typosquat_names(names: list[str], ecosystem: str) -> list[str]:
-    from scans.engine import typosquat_target
-
     return [name for name in names if typosquat_target(name, ecosystem) is not None]
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from domain.identifiers import normalize_package_name, normalize_publisher_name
 from domain.scoring import SEVERITY_RANK
 from intel.constants import (
     RECOMMENDED_ACTION_FOR_SEVERITY,
@@ -22,7 +23,7 @@ from intel.models import (
     ReportReview,
     Threat,
 )
-from domain.identifiers import normalize_package_name, normalize_publisher_name
+from signatures.services import signature_create
 
 logger = logging.getLogger(__name__)
 
@@ -195,8 +196,6 @@ def report_review(*, report: Report, actor, action: str, reason: str) -> ReportR
 def report_promote(*, report: Report, actor, reason: str, phase: int, name: str, description: str, pattern: str,
                    severity: str, weight: int, ecosystem: str, file_globs=()):
     """Turn a report into a detection signature, recorded in the report's history."""
-    from signatures.services import signature_create
-
     reason = (reason or "").strip() or f"Promoted to signature {name}."
     if report.status not in (ReportStatus.IN_REVIEW, ReportStatus.VERIFIED):
         raise InvalidTransition("Only a report in review or verified can be promoted to a signature.")

@@ -1,4 +1,4 @@
-"""Reads for scans: a user's own history, never anyone else's."""
+"""Reads for scans: a user's own history, never anyone else's; community scans of packages for intel."""
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
@@ -17,3 +17,11 @@ def scan_list(*, user, filters=None) -> QuerySet[Scan]:
 
 def scan_get(*, user, public_id: str) -> Scan | None:
     return Scan.objects.filter(user=user, public_id=public_id).first()
+
+
+def package_scans(*, ecosystem: str, names) -> QuerySet[Scan]:
+    """Every account's scans of these packages (normalised names; a values() queryset is a subquery).
+
+    Community data: intel derives publisher reputation from it, never showing who scanned.
+    """
+    return Scan.objects.filter(ecosystem=ecosystem, package_name__in=names)

@@ -2,23 +2,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
-from intel.constants import Category, ReportSourceType, Severity
-from domain.identifiers import ECOSYSTEMS, normalize_hash
-from sigil.api.fields import StrictCharField, StrictChoiceField
+from domain.identifiers import ECOSYSTEMS
+from intel.constants import REPORT_MESSAGE, Category, ReportSourceType, Severity
+from sigil.api.fields import HashField, StrictCharField, StrictChoiceField, TimestampField
 from sigil.timefmt import isoformat_z
-
-
-class HashField(StrictCharField):
-    """A content hash, normalised to `sha256:` + 64 lower-case hex (bad value = 400)."""
-
-    default_error_messages = {"hash": "Expected sha256: followed by 64 hexadecimal characters."}
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        try:
-            return normalize_hash(value)
-        except ValueError:
-            self.fail("hash")
 
 
 class ThreatSummarySerializer(serializers.Serializer):
@@ -47,6 +34,18 @@ class PublisherSummarySerializer(serializers.Serializer):
     reputation = serializers.IntegerField()
     total_packages = serializers.IntegerField()
     flagged_packages = serializers.IntegerField()
+
+
+class ScanSubmitOutputSerializer(serializers.Serializer):
+    """POST /v1/scan: the stored scan, the threats known for it and its publisher's summary."""
+
+    scan_id = serializers.CharField(source="scan.public_id")
+    quarantine_id = serializers.CharField(source="scan.quarantine_id")
+    score = serializers.IntegerField(source="scan.score")
+    verdict = serializers.CharField(source="scan.verdict")
+    threats = ThreatSummarySerializer(many=True)
+    publisher = PublisherSummarySerializer(allow_null=True)
+    created_at = TimestampField(source="scan.created_at")
 
 
 class AffectedPackageSerializer(serializers.Serializer):
@@ -130,6 +129,4 @@ class ReportOutputSerializer(serializers.Serializer):
         return isoformat_z(report.created_at)
 
     def get_message(self, report) -> str:
-        from intel.constants import REPORT_MESSAGE
-
         return REPORT_MESSAGE

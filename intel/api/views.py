@@ -3,13 +3,38 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from domain.identifiers import ECOSYSTEMS, normalize_hash, parse_source_ref
 from intel import selectors, services
 from intel.api import serializers
-from domain.identifiers import ECOSYSTEMS, normalize_hash, parse_source_ref
-from scans.models import Scan
+from scans import selectors as scan_selectors
+from scans import services as scan_services
+from scans.api.serializers import ScanInputSerializer
 from sigil.api.errors import BadRequest, NotFound, RateLimited
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
 from sigil.timefmt import isoformat_z
+
+
+class ScanSubmitView(APIView):
+    """POST /v1/scan: scans stores the scan; intel answers with what it knows about it."""
+
+    @extend_schema(
+        operation_id="scan_submit",
+        request=ScanInputSerializer,
+        responses={201: serializers.ScanSubmitOutputSerializer, **error_responses(400, 413, 422, *AUTHENTICATED_ERRORS)},
+        description="Store a CLI scan and return known threats for its hash or package version. "
+        "Sending the same quarantine_id again returns the stored scan (header Idempotent-Replayed: true).",
+    )
+    def post(self, request):
+        data = ScanInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            scan, created = scan_services.scan_ingest(user=request.user, **data.validated_data)
+        except scan_services.ScanQuotaExceeded as exc:
+            raise RateLimited(str(exc), retry_after=exc.retry_after) from None
+        threats, publisher = selectors.scan_threats_and_publisher(scan=scan)
+        body = serializers.ScanSubmitOutputSerializer({"scan": scan, "threats": threats, "publisher": publisher}).data
+        headers = {} if created else {"Idempotent-Replayed": "true"}
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class ThreatLookupView(APIView):
@@ -83,7 +108,7 @@ class ReportCreateView(APIView):
         scan_id = fields.pop("scan_id", None)
         if scan_id:
             # Only the caller's own scan can be attached; anyone else's is "unknown".
-            scan = Scan.objects.filter(user=request.user, public_id=scan_id).first()
+            scan = scan_selectors.scan_get(user=request.user, public_id=scan_id)
             if scan is None:
                 raise BadRequest("scan_id: Unknown scan; send the scan_id that POST /v1/scan returned to you.")
         if not fields["description"].strip():

@@ -3,8 +3,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from rest_framework import serializers
 
-from intel.models import threat_public_url
 from domain.identifiers import normalize_hash, pep503_name
+from intel.models import threat_public_url
 from marketplace import guarded_http
 from marketplace.constants import VerificationStatus, VerifySourceType
 from marketplace.registries import GIT_REF, NPM_NAME, PYPI_NAME, VERSION

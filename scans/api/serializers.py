@@ -4,10 +4,9 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from intel.api.serializers import HashField, PublisherSummarySerializer, ThreatSummarySerializer
 from domain.scoring import PHASE_NAMES, verdict_for_score
 from scans.constants import SourceType, Verdict
-from sigil.api.fields import StrictCharField, StrictChoiceField, StrictIntegerField
+from sigil.api.fields import HashField, StrictCharField, StrictChoiceField, StrictIntegerField
 from sigil.timefmt import isoformat_z
 
 MAX_QUARANTINE_ID_LENGTH = 200
@@ -174,15 +173,3 @@ class ScanOutputSerializer(serializers.Serializer):
 
     def get_created_at(self, scan) -> str:
         return isoformat_z(scan.created_at)
-
-
-class ScanCreatedSerializer(serializers.Serializer):
-    """POST /v1/scan response (docs/api.md)."""
-
-    scan_id = serializers.CharField()
-    quarantine_id = serializers.CharField()
-    score = serializers.IntegerField()
-    verdict = serializers.CharField()
-    threats = ThreatSummarySerializer(many=True)
-    publisher = PublisherSummarySerializer(allow_null=True)
-    created_at = serializers.CharField()

@@ -1,47 +1,16 @@
+"""Scan history. POST /v1/scan is intel.api.views.ScanSubmitView: its answer is threat intelligence
+about the scan, and scans stays below intel (README, Architecture)."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
-from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intel.api.serializers import ThreatSummarySerializer
-from intel.selectors import scan_threats_and_publisher
-from scans import selectors, services
+from scans import selectors
 from scans.api import serializers
 from scans.constants import SourceType, Verdict
-from sigil.api.errors import NotFound, RateLimited
+from sigil.api.errors import NotFound
 from sigil.api.pagination import CursorPagination
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
-from sigil.timefmt import isoformat_z
-
-
-class ScanCreateView(APIView):
-    @extend_schema(
-        operation_id="scan_submit",
-        request=serializers.ScanInputSerializer,
-        responses={201: serializers.ScanCreatedSerializer, **error_responses(400, 413, 422, *AUTHENTICATED_ERRORS)},
-        description="Store a CLI scan and return known threats for its hash or package version. "
-        "Sending the same quarantine_id again returns the stored scan (header Idempotent-Replayed: true).",
-    )
-    def post(self, request):
-        data = serializers.ScanInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            scan, created = services.scan_ingest(user=request.user, **data.validated_data)
-        except services.ScanQuotaExceeded as exc:
-            raise RateLimited(str(exc), retry_after=exc.retry_after) from None
-        threats, publisher = scan_threats_and_publisher(scan=scan)
-        body = {
-            "scan_id": scan.public_id,
-            "quarantine_id": scan.quarantine_id,
-            "score": scan.score,
-            "verdict": scan.verdict,
-            "threats": ThreatSummarySerializer(threats, many=True).data,
-            "publisher": publisher,
-            "created_at": isoformat_z(scan.created_at),
-        }
-        headers = {} if created else {"Idempotent-Replayed": "true"}
-        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class ScanListView(APIView):

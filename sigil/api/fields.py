@@ -1,5 +1,10 @@
 """Serializer fields that refuse wrong JSON types instead of coercing them (wrong type = 422)."""
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from domain.identifiers import normalize_hash
+from sigil.timefmt import isoformat_z
 
 
 class StrictCharField(serializers.CharField):
@@ -36,3 +41,28 @@ class StrictEmailField(serializers.EmailField):
         if not isinstance(data, str):
             self.fail("type")
         return super().to_internal_value(data)
+
+
+class HashField(StrictCharField):
+    """A content hash, normalised to `sha256:` + 64 lower-case hex (bad value = 400)."""
+
+    default_error_messages = {"hash": "Expected sha256: followed by 64 hexadecimal characters."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return normalize_hash(value)
+        except ValueError:
+            self.fail("hash")
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class TimestampField(serializers.Field):
+    """A time as it leaves the server: ISO 8601 UTC with seconds and Z (docs/design.md); None stays null."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return isoformat_z(value)

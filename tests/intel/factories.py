@@ -3,9 +3,9 @@ import itertools
 
 from django.utils import timezone
 
+from domain.scoring import PHASE_NAMES, verdict_for_score
 from intel import services
 from intel.models import Report, Threat
-from domain.scoring import PHASE_NAMES, verdict_for_score
 from scans.models import Scan
 
 _counter = itertools.count(1)
