@@ -44,9 +44,18 @@ def decode_sync_token(token: str) -> tuple[int, int | None, Severity | None]:
     return int(seq), int(phase) if phase else None, Severity.from_name(severity) if severity else None
 
 
+def _is_sync_token(value: str) -> bool:
+    try:
+        decode_sync_token(value.strip())
+    except BadRequest:
+        return False
+    return True
+
+
 def parse_since(value: str) -> datetime:
     """ISO 8601 with or without offset (naive is UTC), or a plain date (midnight UTC)."""
-    invalid = BadRequest("since must be an ISO 8601 timestamp, e.g. 2026-02-15T10:30:00Z.")
+    invalid = BadRequest("since must be an ISO 8601 timestamp, e.g. 2026-02-15T10:30:00Z, "
+                         "or a next_sync_token from this server.")
     value = value.strip()
     if not value or len(value) > 64:
         raise invalid
@@ -106,7 +115,9 @@ class SignatureSyncView(APIView):
     @extend_schema(
         operation_id="signatures_sync",
         parameters=[
-            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only signatures created/updated after this time (ISO 8601; naive = UTC)"),
+            OpenApiParameter("since", OpenApiTypes.STR, description="Only signatures created/updated after this time "
+                             "(ISO 8601; naive = UTC), or a next_sync_token from a previous response (then exactly "
+                             "as if sent as next_sync_token)"),
             OpenApiParameter("phase", OpenApiTypes.INT, description="Only this scan phase (1-6)"),
             OpenApiParameter("severity", OpenApiTypes.STR, enum=list(SEVERITIES), description="Minimum severity"),
             OpenApiParameter("next_sync_token", OpenApiTypes.STR, description="Token from the previous response: exact delta sync (wins over since)"),
@@ -124,8 +135,15 @@ class SignatureSyncView(APIView):
         phase = _parse_phase(params.get("phase"))
         min_severity = _parse_severity(params.get("severity"))
         limit = _parse_limit(params.get("limit"))
-        since = parse_since(params["since"]) if "since" in params else None
         token = params.get("next_sync_token")
+        since = None
+        if "since" in params:
+            if token is None and _is_sync_token(params["since"]):
+                # Clients written from the API reference send the last next_sync_token back as
+                # `since`: it means exactly what it means as next_sync_token.
+                token = params["since"]
+            else:
+                since = parse_since(params["since"])
 
         if token is not None:
             after_seq, token_phase, token_severity = decode_sync_token(token.strip())

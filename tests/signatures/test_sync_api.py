@@ -235,3 +235,49 @@ def test_token_from_a_reset_feed_gets_400_so_the_client_resyncs(alice_api):
     response = alice_api.get(URL, {"next_sync_token": token})
     assert response.status_code == 400
     assert "full sync" in response.json()["detail"]
+
+
+def test_the_last_next_sync_token_sent_back_as_since_is_a_delta_sync(alice_api):
+    """Clients written from the reference send the last next_sync_token back as `since`."""
+    kept, dropped = make_signature(), make_signature()
+    token = alice_api.get(URL).json()["next_sync_token"]
+    signature_withdraw(signature=dropped, reason="noisy")
+    signature_update(signature=kept, weight=9)
+    added = make_signature()
+
+    as_since = alice_api.get(URL, {"since": token})
+    as_token = alice_api.get(URL, {"next_sync_token": token})
+
+    assert as_since.status_code == 200
+    assert as_since.json() == as_token.json()
+    assert [(s["id"], s["status"]) for s in as_since.json()["signatures"]] == [
+        (dropped.public_id, "withdrawn"), (kept.public_id, "active"), (added.public_id, "active")]
+    assert as_since.json()["since"] is None
+    again = alice_api.get(URL, {"since": as_since.json()["next_sync_token"]}).json()
+    assert again["signatures"] == [] and again["has_more"] is False
+
+
+def test_a_token_in_since_follows_pages_and_keeps_its_filter_binding(alice_api):
+    for _ in range(3):
+        make_signature(phase=1)
+    first = alice_api.get(URL, {"phase": "1", "limit": "2"}).json()
+    second = alice_api.get(URL, {"phase": "1", "limit": "2", "since": first["next_sync_token"]}).json()
+    assert ids_of(first) + ids_of(second) == ["sig_001", "sig_002", "sig_003"]
+    assert second["has_more"] is False
+
+    response = alice_api.get(URL, {"phase": "2", "since": first["next_sync_token"]})
+    assert response.status_code == 400 and "filters" in response.json()["detail"]
+
+
+def test_a_token_in_since_from_a_reset_feed_gets_400(alice_api):
+    signature = make_signature()
+    token = alice_api.get(URL).json()["next_sync_token"]
+    Signature.objects.filter(pk=signature.pk).delete()
+    response = alice_api.get(URL, {"since": token})
+    assert response.status_code == 400 and "full sync" in response.json()["detail"]
+
+
+def test_since_that_is_neither_a_timestamp_nor_a_token_gets_400_naming_both(alice_api):
+    response = alice_api.get(URL, {"since": base64.urlsafe_b64encode(b"v2:5::").decode()})
+    assert response.status_code == 400
+    assert "ISO 8601" in response.json()["detail"] and "next_sync_token" in response.json()["detail"]
