@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
+from sigil.admin import throttled_admin_login
 from sigil.api.health import HealthView, PingView
 from sigil.api.views import not_found
 from sigil.pages import DocsView, home
@@ -19,6 +20,7 @@ urlpatterns = [
     path("healthz", HealthView.as_view(), name="healthz"),
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]), name="openapi"),
     path("v1/docs", DocsView.as_view(url_name="openapi"), name="docs"),
+    path("admin/login/", throttled_admin_login),
     path("admin/", admin.site.urls),
     path("", home, name="home"),
     path("", include("intel.urls")),

@@ -9,7 +9,7 @@ from accounts import selectors, services
 from accounts.api import serializers
 from sigil.api.authentication import issue_access_token
 from sigil.api.errors import RateLimited, Unauthorized
-from sigil.api.ratelimit import client_address, count_request
+from sigil.api.ratelimit import login_blocked_for, login_failure_counters
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
 from sigil.timefmt import isoformat_z
 
@@ -30,16 +30,6 @@ class RegisterView(APIView):
         return Response(serializers.RegisterOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-def _login_counters(request, email: str, *, increment: bool) -> list[dict]:
-    window = settings.SIGIL_LOGIN_WINDOW_SECONDS
-    return [
-        count_request(request, group="login-email", key=email.strip().lower(),
-                      limit=settings.SIGIL_LOGIN_FAILURES_PER_EMAIL, period_seconds=window, increment=increment),
-        count_request(request, group="login-address", key=client_address(request),
-                      limit=settings.SIGIL_LOGIN_FAILURES_PER_ADDRESS, period_seconds=window, increment=increment),
-    ]
-
-
 class LoginView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -55,13 +45,12 @@ class LoginView(APIView):
         email, password = data.validated_data["email"], data.validated_data["password"]
         # Failures are counted per email and per address in a window that expires,
         # so guessing is slowed without locking the real user out for good.
-        blocked = [c for c in _login_counters(request, email, increment=False) if c["exceeded"]]
-        if blocked:
-            raise RateLimited("Too many failed login attempts; retry later.",
-                              retry_after=max(c["retry_after"] for c in blocked))
+        retry_after = login_blocked_for(request, email)
+        if retry_after is not None:
+            raise RateLimited("Too many failed login attempts; retry later.", retry_after=retry_after)
         user = services.user_authenticate(email=email, password=password)
         if user is None:
-            _login_counters(request, email, increment=True)
+            login_failure_counters(request, email, increment=True)
             raise Unauthorized("Invalid email or password.")
         body = {
             "access_token": issue_access_token(user),

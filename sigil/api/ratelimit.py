@@ -38,6 +38,24 @@ def count_request(request, *, group: str, key: str, limit: int, period_seconds: 
     }
 
 
+def login_failure_counters(request, email: str, *, increment: bool) -> list[dict]:
+    """Failed logins per email and per address in one expiring window, shared by the API login
+    and the admin login, so neither is an easier place to guess passwords."""
+    window = settings.SIGIL_LOGIN_WINDOW_SECONDS
+    return [
+        count_request(request, group="login-email", key=email.strip().lower(),
+                      limit=settings.SIGIL_LOGIN_FAILURES_PER_EMAIL, period_seconds=window, increment=increment),
+        count_request(request, group="login-address", key=client_address(request),
+                      limit=settings.SIGIL_LOGIN_FAILURES_PER_ADDRESS, period_seconds=window, increment=increment),
+    ]
+
+
+def login_blocked_for(request, email: str) -> int | None:
+    """Seconds to wait when either login counter is exhausted, else None."""
+    blocked = [c for c in login_failure_counters(request, email, increment=False) if c["exceeded"]]
+    return max(c["retry_after"] for c in blocked) if blocked else None
+
+
 class TierRateThrottle(BaseThrottle):
     """Requests per minute: per user by tier when authenticated, per address when anonymous."""
 
