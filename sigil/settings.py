@@ -6,21 +6,30 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from sigil.env import env_bool, env_int, env_list, env_secret, env_str
+from sigil.env import env_bool, env_int, env_list, env_secret, env_str, local_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
-_EMBEDDED_SECRET = "embedded-insecure-secret-key-change-me-for-production-use-only"
-SECRET_KEY = env_secret("SECRET_KEY", _EMBEDDED_SECRET)
-JWT_SIGNING_KEY = env_secret("JWT_SIGNING_KEY", SECRET_KEY + ":jwt")
-if JWT_SIGNING_KEY == SECRET_KEY:
-    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY")
 
 SIGIL_PUBLIC_URL = env_str("SIGIL_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["localhost", "127.0.0.1", "[::1]", "testserver"]
 CSRF_TRUSTED_ORIGINS = [SIGIL_PUBLIC_URL]
 PRODUCTION = SIGIL_PUBLIC_URL.startswith("https://")
+
+SQLITE_PATH = env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
+SECRET_KEY = env_secret("SECRET_KEY")
+JWT_SIGNING_KEY = env_secret("JWT_SIGNING_KEY")
+if not SECRET_KEY and PRODUCTION:
+    raise ImproperlyConfigured("Set SECRET_KEY in production (SIGIL_PUBLIC_URL is https)")
+if not SECRET_KEY:
+    # Never a constant: random keys made on first start, in a 0600 file next to the SQLite file.
+    _local_keys = local_keys(env_str("SIGIL_KEYS_FILE", str(Path(SQLITE_PATH).with_name("sigil-keys.json"))))
+    SECRET_KEY = _local_keys["SECRET_KEY"]
+    JWT_SIGNING_KEY = JWT_SIGNING_KEY or _local_keys["JWT_SIGNING_KEY"]
+JWT_SIGNING_KEY = JWT_SIGNING_KEY or SECRET_KEY + ":jwt"
+if JWT_SIGNING_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -78,7 +87,7 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))}}
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -219,8 +228,6 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if SECRET_KEY == _EMBEDDED_SECRET:
-        raise ImproperlyConfigured("Set SECRET_KEY in production (SIGIL_PUBLIC_URL is https)")
 
 LOGGING = {
     "version": 1,
