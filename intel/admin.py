@@ -7,13 +7,24 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from domain.identifiers import normalize_package_name
+from domain.identifiers import normalize_hash, normalize_package_name
 from domain.scoring import SEVERITIES
 from intel import services
-from intel.constants import ReportStatus, ReviewAction
-from intel.models import InvalidTransition, Package, PackageVersion, Publisher, Report, ReportReview, Threat
+from intel.constants import CURATED_FIELDS, Ecosystem, ReportStatus, ReviewAction
+from intel.models import (
+    InvalidTransition,
+    Package,
+    PackageVersion,
+    Publisher,
+    Report,
+    ReportReview,
+    Threat,
+    ThreatArtifactHash,
+    ThreatRange,
+)
 from sigil.admin import ReadOnlyAdmin
 from signatures.constants import Ecosystem as SignatureEcosystem
 
@@ -193,17 +204,131 @@ class PromoteForm(forms.Form):
         return [g.strip() for g in self.cleaned_data["file_globs"].split(",") if g.strip()]
 
 
+class PackageFieldsForm(forms.ModelForm):
+    """Ecosystem and name typed by the analyst, normalised (PEP 503 / npm) into a Package row."""
+
+    ecosystem = forms.ChoiceField(choices=[(Ecosystem.PYPI.value, Ecosystem.PYPI.label), (Ecosystem.NPM.value, Ecosystem.NPM.label)])
+    name = forms.CharField(max_length=214, label="Package")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        package = self._package_of(self.instance)
+        if package is not None:
+            self.initial.update(ecosystem=package.ecosystem, name=package.name)
+
+    def _package_of(self, instance):
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if data.get("ecosystem") and data.get("name"):
+            try:
+                data["name"] = normalize_package_name(data["ecosystem"], data["name"])
+            except ValueError as exc:
+                raise ValidationError({"name": str(exc)}) from None
+        return data
+
+
+class ThreatRangeForm(PackageFieldsForm):
+    class Meta:
+        model = ThreatRange
+        fields = ["ecosystem", "name", "range_type", "introduced", "fixed", "last_affected"]
+
+    def _package_of(self, instance):
+        return instance.package if instance.package_id else None
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("name"):
+            # The range's bounds are checked against this package's ecosystem (ThreatRange.clean).
+            self.instance.package = services.package_record(ecosystem=data["ecosystem"], name=data["name"])
+        return data
+
+
+class ThreatRangeInline(admin.TabularInline):
+    model = ThreatRange
+    form = ThreatRangeForm
+    extra = 0
+    verbose_name = "affected range (OSV)"
+    verbose_name_plural = 'Affected ranges (OSV: introduced <= version < fixed, or <= last affected; "0" = first version)'
+
+
+class ThreatVersionForm(PackageFieldsForm):
+    version = forms.CharField(max_length=128)
+
+    class Meta:
+        model = Threat.package_versions.through
+        fields = ["ecosystem", "name", "version"]
+
+    def _package_of(self, instance):
+        if not instance.packageversion_id:
+            return None
+        self.initial["version"] = instance.packageversion.version
+        return instance.packageversion.package
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("name") and data.get("version"):
+            try:
+                self.instance.packageversion = services.package_version_record(
+                    ecosystem=data["ecosystem"], name=data["name"], version=data["version"])
+            except ValueError as exc:
+                raise ValidationError({"version": str(exc)}) from None
+        return data
+
+
+class ThreatVersionInline(admin.TabularInline):
+    model = Threat.package_versions.through
+    form = ThreatVersionForm
+    extra = 0
+    verbose_name = "affected version"
+    verbose_name_plural = "Affected versions (exact)"
+
+    # The link rows belong to the threat: whoever may change the threat may change its versions
+    # (Django would otherwise ask for change_packageversion, which analysts do not have).
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("intel.view_threat")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("intel.change_threat")
+
+    has_change_permission = has_delete_permission = has_add_permission
+
+
+class ThreatArtifactHashForm(forms.ModelForm):
+    class Meta:
+        model = ThreatArtifactHash
+        fields = ["hash"]
+
+    def clean_hash(self):
+        try:
+            return normalize_hash(self.cleaned_data["hash"])
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class ThreatArtifactHashInline(admin.TabularInline):
+    model = ThreatArtifactHash
+    form = ThreatArtifactHashForm
+    extra = 0
+    verbose_name_plural = "Artifact hashes (sha256 of a wheel, sdist or npm tarball)"
+
+
 @admin.register(Threat)
 class ThreatAdmin(admin.ModelAdmin):
-    list_display = ["reference", "severity", "category", "content_hash", "reports_count", "first_seen", "last_seen"]
-    list_filter = ["severity", "category", "recommended_action"]
-    search_fields = ["reference", "content_hash", "description", "package_versions__package__name"]
+    list_display = ["reference", "severity", "category", "content_hash", "reports_count", "withdrawn_at", "first_seen",
+                    "last_seen"]
+    list_filter = ["severity", "category", "recommended_action", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    search_fields = ["reference", "content_hash", "description", "package_versions__package__name", "osv_id"]
     ordering = ["-last_seen"]
-    # Threat facts come from verified reports; analysts edit only the public text and advice.
+    # Threat facts come from verified reports and OSV imports; analysts edit the public text, the
+    # advice, what is affected (inlines below) and withdrawal. What they edit, imports leave alone.
     readonly_fields = ["reference", "content_hash", "severity", "category", "first_seen", "last_seen", "reports_count",
-                       "affected", "public_page", "created_at", "updated_at"]
-    fields = ["reference", "public_page", "content_hash", "severity", "category", "description", "recommended_action",
-              "extra_references", "affected", "first_seen", "last_seen", "reports_count", "created_at", "updated_at"]
+                       "public_page", "osv_id", "osv_modified", "curated_fields", "created_at", "updated_at"]
+    fields = ["reference", "public_page", "content_hash", "severity", "category", "summary", "description",
+              "recommended_action", "extra_references", "aliases", "withdrawn_at", "first_seen", "last_seen",
+              "reports_count", "osv_id", "osv_modified", "curated_fields", "created_at", "updated_at"]
+    inlines = [ThreatVersionInline, ThreatRangeInline, ThreatArtifactHashInline]
 
     def has_add_permission(self, request):
         return False
@@ -211,9 +336,19 @@ class ThreatAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    @admin.display(description="Affected packages")
-    def affected(self, threat):
-        return ", ".join(str(pv) for pv in threat.package_versions.select_related("package")) or "-"
+    def save_model(self, request, obj, form, change):
+        # Compare stored values (a form's changed_data calls an unchanged JSON list changed).
+        before = Threat.objects.filter(pk=obj.pk).values(*[f for f in CURATED_FIELDS if f != "affected"]).first() or {}
+        form.curated_edits = {name for name, value in before.items() if getattr(obj, name) != value}
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        edited = set(getattr(form, "curated_edits", ()))
+        if any(formset.has_changed() for formset in formsets):
+            edited.add("affected")
+        services.threat_mark_curated(threat=form.instance, fields=edited)
 
     @admin.display(description="Public page")
     def public_page(self, threat):

@@ -4,13 +4,23 @@ from django.db.models import Q
 from intel.constants import ANALYSTS_GROUP
 
 # (app_label, codename). Analysts read everything they triage, change reports (review actions
-# and correcting the parsed package), edit threat text, and write detection signatures.
+# and correcting the parsed package), edit threat text and what a threat affects, and write
+# detection signatures.
 ANALYST_PERMISSIONS = (
     ("intel", "view_report"),
     ("intel", "change_report"),
     ("intel", "view_reportreview"),
     ("intel", "view_threat"),
     ("intel", "change_threat"),
+    # What a threat affects: OSV ranges and artifact hashes, edited inline on the threat page.
+    ("intel", "view_threatrange"),
+    ("intel", "add_threatrange"),
+    ("intel", "change_threatrange"),
+    ("intel", "delete_threatrange"),
+    ("intel", "view_threatartifacthash"),
+    ("intel", "add_threatartifacthash"),
+    ("intel", "change_threatartifacthash"),
+    ("intel", "delete_threatartifacthash"),
     ("intel", "view_publisher"),
     ("intel", "view_package"),
     ("intel", "view_packageversion"),

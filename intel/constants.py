@@ -71,3 +71,27 @@ RECOMMENDED_ACTION_FOR_SEVERITY = {
 REPORT_MESSAGE = "Thank you. This report will be reviewed and may generate new detection signatures."
 
 ANALYSTS_GROUP = "Analysts"
+
+
+class RangeType(models.TextChoices):
+    """OSV range types Sigil compares (GIT ranges are not imported)."""
+
+    ECOSYSTEM = "ECOSYSTEM", "Ecosystem order (PyPI: PEP 440, npm: SemVer)"
+    SEMVER = "SEMVER", "SemVer 2.0"
+
+
+class MatchBasis(models.TextChoices):
+    """Why a package matched a threat, strongest first."""
+
+    ARTIFACT_HASH = "artifact_hash"
+    VERSION = "version"
+    RANGE = "range"
+    NAME_ONLY = "name_only"
+
+
+# OSV's "introduced": "0": from the first version on.
+RANGE_START = "0"
+
+# Fields an analyst curates on the threat page; an OSV import never overwrites one an analyst edited.
+CURATED_FIELDS = ("summary", "description", "severity", "category", "recommended_action", "extra_references",
+                  "aliases", "withdrawn_at", "affected")

@@ -6,7 +6,9 @@ from django.utils import timezone
 from intel.constants import (
     ALLOWED_TRANSITIONS,
     Category,
+    RANGE_START,
     Ecosystem,
+    RangeType,
     RecommendedAction,
     ReportSourceType,
     ReportStatus,
@@ -106,8 +108,24 @@ class Threat(models.Model):
     reports_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # OSV: a one-line summary (description is OSV's `details`), other ids (MAL-…, GHSA-…).
+    summary = models.CharField(max_length=200, blank=True, default="", db_default="")
+    aliases = models.JSONField(default=list, blank=True, db_default=[])
+    # A withdrawn threat is still listed (lookups say so) but no longer makes a package malicious.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # `modified` of the OSV record this threat was last imported from (re-imports skip unchanged ones).
+    osv_id = models.CharField(max_length=64, blank=True, default="", db_default="")
+    osv_modified = models.DateTimeField(null=True, blank=True)
+    # Fields an analyst edited on the threat page (CURATED_FIELDS); imports leave them alone.
+    curated_fields = models.JSONField(default=list, blank=True, db_default=[])
 
     class Meta:
+        indexes = [
+            # import_osv: the threat imported from (or aliased to) an OSV id.
+            models.Index(fields=["osv_id"], name="threat_osv_id", condition=~Q(osv_id="")),
+            # /v1/osv/modified_id.csv and all.zip: newest first.
+            models.Index(fields=["-updated_at"], name="threat_updated"),
+        ]
         constraints = [
             # GET /v1/threat/{hash}, threats_matching(hashes=...), verify: one threat per content hash.
             models.UniqueConstraint(fields=["content_hash"], condition=~Q(content_hash=""), name="threat_unique_hash"),
@@ -124,8 +142,70 @@ class Threat(models.Model):
         return threat_public_url(self.reference)
 
     @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
     def references(self) -> list[str]:
         return threat_references(self.reference, self.extra_references)
+
+
+class ThreatRange(models.Model):
+    """One OSV range interval of a package a threat affects: introduced <= v < fixed (or <= last_affected)."""
+
+    threat = models.ForeignKey(Threat, on_delete=models.CASCADE, related_name="ranges")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="threat_ranges")
+    range_type = models.CharField(max_length=9, choices=RangeType.choices, default=RangeType.ECOSYSTEM)
+    introduced = models.CharField(max_length=128, default=RANGE_START, help_text='"0" = from the first version')
+    fixed = models.CharField(max_length=128, blank=True, help_text="First version no longer affected")
+    last_affected = models.CharField(max_length=128, blank=True, help_text="Last affected version (instead of fixed)")
+
+    class Meta:
+        ordering = ["package_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(fixed="") | Q(last_affected=""), name="threat_range_one_end"),
+        ]
+        # Lookups read ranges by package: the package FK's index; a threat's ranges: the threat FK's.
+
+    def clean(self):
+        """Every bound must parse in the package's ecosystem (ranges compare versions, never text)."""
+        from django.core.exceptions import ValidationError
+
+        from intel.versions import valid_version
+
+        ecosystem = self.package.ecosystem if self.package_id else ""  # the admin form sets the package first
+        errors = {}
+        if self.fixed and self.last_affected:
+            errors["last_affected"] = "Give fixed or last_affected, not both."
+        for name in ("introduced", "fixed", "last_affected"):
+            value = getattr(self, name)
+            if value and ecosystem and not valid_version(ecosystem, self.range_type, value):
+                kind = "PEP 440" if ecosystem == "pypi" and self.range_type == RangeType.ECOSYSTEM else "SemVer"
+                errors.setdefault(name, f"{value!r} is not a {kind} version.")
+        if not self.introduced:
+            errors.setdefault("introduced", 'Give the first affected version, or "0" for all versions.')
+        if errors:
+            raise ValidationError(errors)
+
+    def __str__(self):
+        end = f"<{self.fixed}" if self.fixed else (f"<={self.last_affected}" if self.last_affected else "")
+        return f"{self.package} [{self.range_type}] >={self.introduced}{end}"
+
+
+class ThreatArtifactHash(models.Model):
+    """sha256 of an archive (wheel, sdist, npm tarball) a threat covers, beyond its content hash."""
+
+    threat = models.ForeignKey(Threat, on_delete=models.CASCADE, related_name="artifact_hashes")
+    hash = models.CharField(max_length=71)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["threat", "hash"], name="threat_artifact_hash_unique"),
+        ]
+        indexes = [models.Index(fields=["hash"], name="threat_artifact_hash")]
+
+    def __str__(self):
+        return self.hash
 
 
 class Report(models.Model):

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import json
-import operator
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone as dt_timezone
-from functools import reduce
 
 from django.db import connection
-from django.db.models import Avg, Count, Max, Q
-from django.db.models.query import RawQuerySet
+from django.db.models import Avg, Count, Max
 from django.utils import timezone
 
 from domain.identifiers import normalize_hash, normalize_package_name
 from domain.scoring import BLOCKING_VERDICTS, PASSING_VERDICTS, SEVERITY_RANK, verdict_for_score
 from intel.constants import ReportStatus
+from intel.matching import PackageQuery, threat_matches
 from intel.models import Package, PackageVersion, Publisher, Report, Threat, threat_references
 from scans.engine import typosquat_target
 from scans.selectors import package_scans
@@ -23,28 +21,25 @@ NEW_ACCOUNT_DAYS = 30
 
 
 def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[tuple[str, str, str]] = ()) -> list[Threat]:
-    """Threats for any of these content hashes or exact package versions, most severe first."""
-    hash_set = {normalize_hash(h) for h in hashes}
-    version_conditions = []
+    """Threats (not withdrawn) for any of these content hashes or package versions, most severe first.
+
+    A version matches a threat's listed versions or its OSV ranges (intel.matching).
+    """
+    queries = []
+    hash_set = tuple(sorted({normalize_hash(h) for h in hashes}))
+    if hash_set:
+        queries.append(PackageQuery(hashes=hash_set))
     for ecosystem, name, version in package_versions:
         if not version:
             continue
         try:
-            normalized = normalize_package_name(ecosystem, name)
+            queries.append(PackageQuery.build(ecosystem=ecosystem, name=name, version=version))
         except ValueError:
             continue
-        version_conditions.append(Q(package__ecosystem=ecosystem, package__name=normalized, version=version))
-    # Index lookups only. One query with `hash IN … OR pk IN (subquery)` makes PostgreSQL scan the
-    # whole threat table (400 ms at a million rows).
-    found: dict[int, Threat] = {}
-    if hash_set:
-        found.update((t.pk, t) for t in _threats_by_hash(hash_set))
-    if version_conditions:
-        through = Threat.package_versions.through
-        versions = PackageVersion.objects.filter(reduce(operator.or_, version_conditions))
-        threat_ids = set(through.objects.filter(packageversion__in=versions).values_list("threat_id", flat=True))
-        found.update((t.pk, t) for t in Threat.objects.filter(pk__in=threat_ids - found.keys()))
-    return sorted(found.values(), key=lambda threat: (-SEVERITY_RANK[threat.severity], threat.pk))
+    threat_ids = {match.threat_id for matches in threat_matches(queries) for match in matches if match.confirmed}
+    if not threat_ids:
+        return []
+    return sorted(Threat.objects.filter(pk__in=threat_ids), key=lambda threat: (-SEVERITY_RANK[threat.severity], threat.pk))
 
 
 def threats_changed_since(when, *, with_hash: bool = False) -> bool:
@@ -53,14 +48,6 @@ def threats_changed_since(when, *, with_hash: bool = False) -> bool:
     if with_hash:
         changed = changed.exclude(content_hash="")
     return changed.exists()
-
-
-def _threats_by_hash(hashes: set[str]) -> RawQuerySet:
-    # Runs for every scan. Plain SQL, as compiling the ORM filter cost as much as running it;
-    # `content_hash <> ''` lets PostgreSQL use the partial unique index threat_unique_hash.
-    placeholders = ", ".join(["%s"] * len(hashes))
-    return Threat.objects.raw(f"SELECT * FROM {Threat._meta.db_table} WHERE content_hash IN ({placeholders}) "
-                              "AND content_hash <> ''", sorted(hashes))
 
 
 def _threat_lookup_sql() -> str:
@@ -122,6 +109,15 @@ def affected_packages(*, threat: Threat) -> list[dict]:
             .order_by("package__ecosystem", "package__name", "version")
             .values_list("package__ecosystem", "package__name", "version"))
     return [{"ecosystem": ecosystem, "name": name, "version": version} for ecosystem, name, version in rows]
+
+
+def affected_ranges(*, threat: Threat) -> list[dict]:
+    """The OSV range intervals a threat affects, per package."""
+    rows = (threat.ranges.order_by("package__ecosystem", "package__name", "id")
+            .values_list("package__ecosystem", "package__name", "range_type", "introduced", "fixed", "last_affected"))
+    return [{"ecosystem": ecosystem, "name": name, "range_type": range_type, "introduced": introduced,
+             "fixed": fixed, "last_affected": last_affected}
+            for ecosystem, name, range_type, introduced, fixed, last_affected in rows]
 
 
 def publisher_find(*, identifier: str, ecosystem: str | None = None) -> Publisher | None:

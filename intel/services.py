@@ -4,13 +4,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from domain.identifiers import normalize_package_name, normalize_publisher_name
+from domain.identifiers import normalize_hash, normalize_package_name, normalize_publisher_name
 from domain.scoring import SEVERITY_RANK
 from intel.constants import (
+    RANGE_START,
     RECOMMENDED_ACTION_FOR_SEVERITY,
+    RangeType,
     ReportStatus,
     ReviewAction,
 )
@@ -22,6 +25,8 @@ from intel.models import (
     Report,
     ReportReview,
     Threat,
+    ThreatArtifactHash,
+    ThreatRange,
 )
 from signatures.services import signature_create
 
@@ -61,13 +66,26 @@ def _get_or_create(model, **fields):
         return model.objects.get(**fields)
 
 
+def package_record(*, ecosystem: str, name: str) -> Package:
+    """The Package row for this (normalised) name, created on first sight."""
+    return _get_or_create(Package, ecosystem=ecosystem, name=normalize_package_name(ecosystem, name))
+
+
+def threat_mark_curated(*, threat: Threat, fields) -> None:
+    """Remember which fields an analyst edited, so that OSV imports leave them alone."""
+    curated = sorted(set(threat.curated_fields) | set(fields))
+    if curated != threat.curated_fields:
+        Threat.objects.filter(pk=threat.pk).update(curated_fields=curated)
+        threat.curated_fields = curated
+
+
 def package_version_record(*, ecosystem: str, name: str, version: str, publisher: Publisher | None = None) -> PackageVersion:
     """Record that this package version exists (and who publishes it, when known)."""
     normalized = normalize_package_name(ecosystem, name)
     version = (version or "").strip()
     if not version or len(version) > 128:
         raise ValueError("A version must be 1 to 128 characters.")
-    package = _get_or_create(Package, ecosystem=ecosystem, name=normalized)
+    package = package_record(ecosystem=ecosystem, name=normalized)
     if publisher is not None and package.publisher_id != publisher.pk:
         # The registry's metadata is the authority on who publishes a package now.
         Package.objects.filter(pk=package.pk).update(publisher=publisher)
@@ -111,15 +129,18 @@ def _next_reference(year: int) -> tuple[int, str]:
     return sequence, f"THR-{year}-{sequence:04d}"
 
 
-def _threat_create(*, report: Report, content_hash: str, now) -> Threat:
-    # The sequence comes from MAX()+1; a concurrent verify can take the same number, so retry.
+def threat_create(*, severity: str, category: str, description: str, first_seen, content_hash: str = "",
+                  now=None, **fields) -> Threat:
+    """A new threat with the next THR-YYYY-NNNN reference (fields: summary, aliases, osv_id, ...)."""
+    now = now or timezone.now()
+    # The sequence comes from MAX()+1; a concurrent create can take the same number, so retry.
     for _ in range(5):
         sequence, reference = _next_reference(now.year)
         threat = Threat(
             reference=reference, year=now.year, sequence=sequence, content_hash=content_hash,
-            severity=report.severity, category=report.category, description=report.description,
-            recommended_action=RECOMMENDED_ACTION_FOR_SEVERITY[report.severity],
-            first_seen=report.created_at, last_seen=now, reports_count=0, created_at=now, updated_at=now,
+            severity=severity, category=category, description=description,
+            recommended_action=fields.pop("recommended_action", RECOMMENDED_ACTION_FOR_SEVERITY[severity]),
+            first_seen=first_seen, last_seen=now, reports_count=0, created_at=now, updated_at=now, **fields,
         )
         try:
             with transaction.atomic():
@@ -129,6 +150,37 @@ def _threat_create(*, report: Report, content_hash: str, now) -> Threat:
             if content_hash and Threat.objects.filter(content_hash=content_hash).exists():
                 return Threat.objects.get(content_hash=content_hash)
     raise RuntimeError("Could not allocate a threat reference.")
+
+
+def _threat_create(*, report: Report, content_hash: str, now) -> Threat:
+    return threat_create(severity=report.severity, category=report.category, description=report.description,
+                         first_seen=report.created_at, content_hash=content_hash, now=now)
+
+
+@transaction.atomic
+def threat_affected_replace(*, threat: Threat, versions=(), ranges=(), artifact_hashes=()) -> None:
+    """Replace what a threat affects: exact versions (ecosystem, name, version), OSV range intervals
+    (dicts of ecosystem, name, range_type, introduced, fixed, last_affected) and artifact hashes.
+    Raises ValidationError (a bad name, version or bound) and changes nothing then."""
+    try:
+        package_versions = [package_version_record(ecosystem=e, name=n, version=v) for e, n, v in versions]
+        hashes = sorted({normalize_hash(h) for h in artifact_hashes})
+        range_rows = []
+        for bounds in ranges:
+            package = package_record(ecosystem=bounds["ecosystem"], name=bounds["name"])
+            row = ThreatRange(threat=threat, package=package, range_type=bounds.get("range_type") or RangeType.ECOSYSTEM,
+                              introduced=bounds.get("introduced") or RANGE_START, fixed=bounds.get("fixed") or "",
+                              last_affected=bounds.get("last_affected") or "")
+            row.full_clean(exclude=["threat"])
+            range_rows.append(row)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    threat.package_versions.set(package_versions)
+    Threat.objects.filter(pk=threat.pk).update(updated_at=timezone.now())
+    threat.ranges.all().delete()
+    ThreatRange.objects.bulk_create(range_rows)
+    threat.artifact_hashes.exclude(hash__in=hashes).delete()
+    ThreatArtifactHash.objects.bulk_create([ThreatArtifactHash(threat=threat, hash=h) for h in hashes], ignore_conflicts=True)
 
 
 def threat_record_from_report(*, report: Report) -> Threat:

@@ -15,6 +15,7 @@ def threat_page(request, reference):
     context = {
         "threat": threat,
         "affected_packages": selectors.affected_packages(threat=threat),
+        "affected_ranges": selectors.affected_ranges(threat=threat),
         "references": threat.references[1:],
     }
     return render(request, "intel/threat_detail.html", context)

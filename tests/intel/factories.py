@@ -60,3 +60,13 @@ def verified_threat(user, analyst, **report_fields) -> Threat:
     services.report_review(report=report, actor=analyst, action="verify", reason="Confirmed by analysis")
     report.refresh_from_db()
     return report.threat
+
+
+def make_threat(*, severity="high", category="other", description="Malicious package", content_hash="", versions=(),
+                ranges=(), artifact_hashes=(), withdrawn=False, **fields) -> Threat:
+    """A threat with what it affects: versions as (ecosystem, name, version), ranges as dicts."""
+    threat = services.threat_create(severity=severity, category=category, description=description,
+                                    first_seen=timezone.now(), content_hash=content_hash,
+                                    withdrawn_at=timezone.now() if withdrawn else None, **fields)
+    services.threat_affected_replace(threat=threat, versions=versions, ranges=ranges, artifact_hashes=artifact_hashes)
+    return threat

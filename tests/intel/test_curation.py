@@ -28,6 +28,8 @@ def test_analysts_group_has_exactly_the_workflow_permissions():
     assert granted == {
         ("intel", "view_report"), ("intel", "change_report"), ("intel", "view_reportreview"),
         ("intel", "view_threat"), ("intel", "change_threat"), ("intel", "view_publisher"),
+        *[("intel", f"{verb}_{model}") for verb in ("view", "add", "change", "delete")
+          for model in ("threatrange", "threatartifacthash")],
         ("intel", "view_package"), ("intel", "view_packageversion"), ("scans", "view_scan"),
         ("signatures", "view_signature"), ("signatures", "add_signature"), ("signatures", "change_signature"),
     }

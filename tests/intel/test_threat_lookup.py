@@ -87,8 +87,9 @@ def test_threats_matching_finds_hashes_and_package_versions_with_index_lookups(b
     by_hash = verified_threat(bob, carol, source_hash=HASH_A, source_ref="one@1.0.0")
     by_version = verified_threat(bob, carol, source_hash="", source_ref="two@2.0.0", severity="low")
     services.package_version_record(ecosystem="npm", name="three", version="3.0.0")
-    # Threats by hash, threat ids by package version, those threats by id: never a scan of the threat table.
-    with django_assert_num_queries(3):
+    # Threat ids by hash, packages by name, their listed versions, their ranges, the matched threats'
+    # summaries, the Threat rows: index lookups only, never a scan of the threat table.
+    with django_assert_num_queries(6):
         found = list(threats_matching(hashes=[HASH_A.upper(), HASH_B],
                                       package_versions=[("npm", "TWO", "2.0.0"), ("npm", "three", "3.0.0")]))
     assert found == [by_hash, by_version]  # most severe first
