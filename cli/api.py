@@ -74,6 +74,9 @@ class Api:
         return body
 
     # Endpoints, one method each.
+    def register(self, email: str, password: str) -> dict:
+        return self.request("POST", "/v1/auth/register", json={"email": email, "password": password})
+
     def login(self, email: str, password: str) -> dict:
         return self.request("POST", "/v1/auth/login", json={"email": email, "password": password})
 

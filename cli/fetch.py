@@ -47,6 +47,7 @@ class Fetched:
     ecosystem: str | None = None
     package_name: str | None = None
     notes: list[str] = field(default_factory=list)
+    origin: str | None = None  # a local source's absolute path: kept in quarantine, never sent
 
 
 def max_download_bytes() -> int:
@@ -307,7 +308,9 @@ def fetch_local(path_arg: str, content: Path) -> Fetched:
     src = Path(path_arg).expanduser()
     if not src.exists():
         raise CliError(f"no such file or directory: {path_arg}")
-    ref = str(src.absolute())
+    # The server gets the name only: an absolute path would tell it the user's name and layout.
+    origin = str(src.absolute())
+    ref = Path(origin).name or "local"
     if src.is_dir():
         dest = content / "tree"
         dest.mkdir(mode=0o700)
@@ -316,18 +319,18 @@ def fetch_local(path_arg: str, content: Path) -> Fetched:
             raise CliError(f"{path_arg} is inside SIGIL_HOME; scan the original instead")
         skipped = copy_tree(src, dest, exclude=home())
         notes = [f"skipped {s}" for s in skipped[:20]]
-        return Fetched("local", ref, "directory", dest, notes=notes)
+        return Fetched("local", ref, "directory", dest, notes=notes, origin=origin)
     if not src.is_file():
         raise CliError(f"{path_arg} is not a regular file or directory")
     if is_archive_file(src):
         dest = content / _safe_filename(src.name, "archive")
         shutil.copyfile(src, dest)
         os.chmod(dest, 0o600)
-        return Fetched("local", ref, "archive", dest)
+        return Fetched("local", ref, "archive", dest, origin=origin)
     dest = content / "tree"
     dest.mkdir(mode=0o700)
     shutil.copyfile(src, dest / src.name)
-    return Fetched("local", ref, "directory", dest)
+    return Fetched("local", ref, "directory", dest, origin=origin)
 
 
 def fetch(source_type: str, value: str, entry: Path) -> Fetched:

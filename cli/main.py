@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cli import __version__, quarantine, sigs
 from cli.api import Api, ApiError
-from cli.config import CliError, delete_credentials, save_credentials
+from cli.config import CliError, api_url, delete_credentials, save_credentials
 from cli.output import Spinner, Style, clean, render_report, to_sarif, use_colour
 from domain.identifiers import normalize_hash
 from domain.scoring import BLOCKING_VERDICTS, SEVERITIES
@@ -48,7 +48,7 @@ def _print_json(data) -> None:
 
 # ---------------------------------------------------------------------------------- accounts
 
-def cmd_login(args) -> int:
+def _credentials(args, *, confirm: bool = False) -> tuple[str, str]:
     email = args.email or input("Email: ").strip()
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -56,9 +56,27 @@ def cmd_login(args) -> int:
         password = args.password
     else:
         password = getpass.getpass("Password: ")
+        if confirm and password != getpass.getpass("Password (again): "):
+            raise CliError("the passwords do not match")
     if not email or not password:
         raise CliError("email and password are required")
+    return email, password
+
+
+def cmd_register(args) -> int:
+    email, password = _credentials(args, confirm=True)
     api = Api(use_stored_token=False)
+    user = api.register(email, password)
+    out(f"Registered {clean(user.get('email') or email)} on {api.base} ({clean(user.get('tier') or 'free')} tier).")
+    return _log_in(api, email, password)
+
+
+def cmd_login(args) -> int:
+    email, password = _credentials(args)
+    return _log_in(Api(use_stored_token=False), email, password)
+
+
+def _log_in(api: Api, email: str, password: str) -> int:
     body = api.login(email, password)
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
@@ -138,27 +156,39 @@ def cmd_scan(args) -> int:
         quarantine.discard(entry)
         raise
 
-    body = result.to_scan_body(quarantine_id=qid, source_type=fetched.source_type,
-                               source_ref=fetched.source_ref, cli_version=__version__)
-    quarantine.save_meta(entry, {
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    meta = {
         "id": qid,
         "source_type": fetched.source_type,
         "source_ref": fetched.source_ref,
+        **({"origin": fetched.origin} if fetched.origin else {}),
         "kind": fetched.kind,
         "content": fetched.path.name,
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "created_at": now,
         "score": result.score,
         "verdict": result.verdict,
         "source_hash": result.source_hash,
         "evidence": [f.summary() for f in sorted(result.findings, key=lambda f: -f.points)[:20]],
-    })
+    }
+    same = quarantine.find_same(meta)
+    if same:
+        # The same code again: keep the entry that already holds it instead of a second copy.
+        quarantine.discard(entry)
+        qid, entry = same
+        earlier = quarantine.load_meta(entry)
+        meta = {**earlier, **meta, "id": qid, "created_at": earlier.get("created_at", now), "rescanned_at": now}
+        fetched.notes.append(f"same content as before: quarantine entry {qid} reused")
+    quarantine.save_meta(entry, meta)
+    body = result.to_scan_body(quarantine_id=qid, source_type=fetched.source_type,
+                               source_ref=fetched.source_ref, cli_version=__version__)
 
     if args.json:
         _print_json(body)
     elif args.sarif:
         _print_json(to_sarif(result, rules_by_id={r.id: r for r in ruleset.rules}, source_ref=fetched.source_ref))
     else:
-        out(render_report(result, quarantine_id=qid, source_type=fetched.source_type, source_ref=fetched.source_ref,
+        out(render_report(result, quarantine_id=qid, source_type=fetched.source_type,
+                          source_ref=fetched.origin or fetched.source_ref,
                           rules_note=rules_note, quarantine_path=str(entry), notes=fetched.notes,
                           colour=use_colour(), rules_by_id={r.id: r for r in ruleset.rules}))
 
@@ -206,7 +236,22 @@ def cmd_list(args) -> int:
     out(f"{'ID':<44} {'VERDICT':<9} {'SCORE':>5}  SOURCE")
     for m in items:
         out(f"{m['id']:<44} {clean(m.get('verdict', '?')):<9} {m.get('score', '?'):>5}  "
-            f"{clean(m.get('source_type'))} {clean(m.get('source_ref'), 120)}")
+            f"{clean(m.get('source_type'))} {clean(m.get('origin') or m.get('source_ref'), 120)}")
+    return EXIT_OK
+
+
+def cmd_quarantine_prune(args) -> int:
+    if args.all and args.older_than is not None:
+        raise CliError("give either --all or --older-than, not both")
+    days = 0 if args.all else (30 if args.older_than is None else args.older_than)
+    if days < 0:
+        raise CliError("--older-than must not be negative")
+    removed = quarantine.prune(older_than_seconds=days * 86400, dry_run=args.dry_run)
+    verb = "Would delete" if args.dry_run else "Deleted"
+    for qid in removed:
+        out(f"{verb} {qid}")
+    scope = "every entry" if days == 0 else f"entries not scanned for {days:g} days"
+    out(f"{verb} {len(removed)} quarantined item(s): {scope}.")
     return EXIT_OK
 
 
@@ -366,8 +411,12 @@ def cmd_verify(args) -> int:
             f"  {clean(resp.get('source_ref'))} {clean(resp.get('source_version') or '')}".rstrip())
         if resp.get("verdict") is not None:
             out(f"  score {resp.get('score')}, verdict {clean(resp.get('verdict'))}")
+        if resp.get("page_url"):
+            out(f"  page  {clean(resp.get('page_url'))}")
         if resp.get("badge_url"):
             out(f"  badge {clean(resp.get('badge_url'))}")
+            if resp.get("page_url"):
+                out(f"  markdown [![sigil]({clean(resp.get('badge_url'))})]({clean(resp.get('page_url'))})")
         details = resp.get("details") if isinstance(resp.get("details"), dict) else {}
         for p in details.get("phases_flagged") or []:
             if isinstance(p, dict):
@@ -395,11 +444,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
 
-    p = sub.add_parser("login", help="log in and store the token (0600) in $SIGIL_HOME")
-    p.add_argument("--email")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    p.add_argument("--password", help="password on the command line (visible in ps; prefer --password-stdin)")
-    p.set_defaults(func=cmd_login)
+    for name, func, what in (("register", cmd_register, "create an account on the server, then log in"),
+                             ("login", cmd_login, "log in and store the token (0600) in $SIGIL_HOME")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("--email")
+        p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        p.add_argument("--password", help="password on the command line (visible in ps; prefer --password-stdin)")
+        p.set_defaults(func=func)
 
     sub.add_parser("logout", help="forget the stored token").set_defaults(func=cmd_logout)
     sub.add_parser("whoami", help="show the logged-in account").set_defaults(func=cmd_whoami)
@@ -416,6 +467,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list quarantined items")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("quarantine", help="manage the quarantine: list, prune")
+    qsub = p.add_subparsers(dest="quarantine_command", metavar="ACTION", parser_class=Parser)
+    qsub.required = True
+    q = qsub.add_parser("list", help="the same as `sigil list`")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_list)
+    q = qsub.add_parser("prune", help="delete items not scanned for a while (default 30 days)")
+    q.add_argument("--older-than", type=float, metavar="DAYS", help="age in days since the last scan (default 30)")
+    q.add_argument("--all", action="store_true", help="delete every quarantined item")
+    q.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    q.set_defaults(func=cmd_quarantine_prune)
 
     p = sub.add_parser("approve", help="move quarantined code to DEST")
     p.add_argument("id", metavar="ID")
@@ -467,6 +530,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sigil: error: {clean(exc)}", file=sys.stderr)
         if exc.status == 403 and "expired" in exc.detail.lower():
             print("sigil: run `sigil login` again", file=sys.stderr)
+        elif exc.status == 401 and args.command not in ("login", "register"):
+            print(f"sigil: the server did not accept your token: run `sigil login` (server {clean(api_url())})",
+                  file=sys.stderr)
         return EXIT_ERROR
     except CliError as exc:
         print(f"sigil: error: {clean(exc)}", file=sys.stderr)

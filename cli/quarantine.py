@@ -68,6 +68,34 @@ def entries() -> list[dict]:
     return out
 
 
+def find_same(meta: dict) -> tuple[str, Path] | None:
+    """An older entry holding exactly what `meta` describes (same source, same content hash)."""
+    keys = ("source_type", "source_ref", "origin", "source_hash")
+    for other in entries():
+        if other["id"] != meta["id"] and all(other.get(k) == meta.get(k) for k in keys):
+            return other["id"], quarantine_root() / other["id"]
+    return None
+
+
+def prune(*, older_than_seconds: float, dry_run: bool = False) -> list[str]:
+    """Delete entries last scanned more than older_than_seconds ago (0: all), and leftovers of
+    interrupted scans (no meta.json) as old. Returns the ids, oldest first."""
+    cutoff = time.time() - older_than_seconds
+    aged = []
+    for child in quarantine_root().iterdir():
+        if not _ID.fullmatch(child.name) or child.is_symlink() or not child.is_dir():
+            continue
+        meta = child / META
+        stamp = (meta if meta.is_file() else child).stat().st_mtime
+        if older_than_seconds == 0 or stamp < cutoff:
+            aged.append((stamp, child))
+    aged.sort()
+    if not dry_run:
+        for _, child in aged:
+            discard(child)
+    return [child.name for _, child in aged]
+
+
 def discard(path: Path) -> None:
     """Delete a quarantine entry; read-only files and directories (git packs) are made writable first."""
     def retry(func, p, _exc):

@@ -40,7 +40,7 @@ def test_json_prints_a_scan_body_whose_phases_add_up_and_whose_verdict_matches(o
     assert sum(p["score"] for p in body["phases"]) == body["score"]
     assert body["verdict"] == verdict_for_score(body["score"])
     assert body["source_type"] == "local"
-    assert body["source_ref"] == str(evil_package)
+    assert body["source_ref"] == "evil-pkg"  # the name only, never the absolute path
     assert body["source_hash"] == tree_hash(evil_package)  # same content, same hash as the server
     assert any("package.json:5" in f for f in body["phases"][0]["findings"])
     assert body["file_stats"]["total_files"] == 2
