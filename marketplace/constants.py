@@ -18,6 +18,24 @@ class VerificationStatus(models.TextChoices):
     REVOKED = "revoked"    # was verified; intelligence that arrived later fails it (`revocation` says why)
 
 
+# Which statuses each status may move to (Verification.transition_to checks it): a run ends once;
+# only a verified result can later be revoked.
+ALLOWED_TRANSITIONS = {
+    VerificationStatus.PENDING: {VerificationStatus.VERIFIED, VerificationStatus.FAILED, VerificationStatus.ERROR},
+    VerificationStatus.VERIFIED: {VerificationStatus.REVOKED},
+}
+
+
+class VerificationError(models.TextChoices):
+    """Why a verification ended in status "error" (the API answers the first three with 404, 400, 503)."""
+
+    NOT_FOUND = "not_found", "Package or version not found"
+    INVALID_REFERENCE = "invalid_reference", "Invalid or refused reference"
+    UNAVAILABLE = "unavailable", "Registry unavailable"
+    FETCH_FAILED = "fetch_failed", "Could not fetch or read the artifact"
+    INTERNAL = "internal", "Internal error"
+
+
 # Intel ecosystems by verify source type; git and url have no registry publisher.
 ECOSYSTEM_BY_SOURCE = {"pip": "pypi", "npm": "npm"}
 

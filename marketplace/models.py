@@ -7,13 +7,19 @@ from django.db import models
 from django.utils import timezone
 
 from marketplace.constants import (
+    ALLOWED_TRANSITIONS,
     VERIFICATION_LIFETIME_DAYS,
     DeliveryOutcome,
+    VerificationError,
     VerificationStatus,
     VerifySourceType,
     WebhookEvent,
 )
 from sigil.ids import PublicIdField
+
+
+class InvalidTransition(ValueError):
+    """A status change the verification's current status does not allow."""
 
 
 class Verification(models.Model):
@@ -40,6 +46,8 @@ class Verification(models.Model):
         "intel.Publisher", null=True, blank=True, on_delete=models.SET_NULL, related_name="verifications"
     )
     signatures_fingerprint = models.CharField(max_length=64, blank=True)
+    # Status "error" only: why (a code) and what happened (the message the API shows).
+    error_code = models.CharField(max_length=20, choices=VerificationError.choices, blank=True)
     error = models.TextField(blank=True)
     reused_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -76,12 +84,17 @@ class Verification(models.Model):
     def is_done(self) -> bool:
         return self.status in (VerificationStatus.VERIFIED, VerificationStatus.FAILED, VerificationStatus.REVOKED)
 
+    def transition_to(self, status: str) -> None:
+        """Move to `status` if the current one allows it (ALLOWED_TRANSITIONS), else InvalidTransition."""
+        if status not in ALLOWED_TRANSITIONS.get(self.status, ()):
+            raise InvalidTransition(f"{self.public_id or 'A verification'} is {self.status}; it cannot become {status}.")
+        self.status = status
+
     def revoke(self, *, reason: str, feed_version: int, threat: str | None = None, signature: str | None = None,
                score: int | None = None, verdict: str | None = None, now=None) -> None:
-        """verified -> revoked; any other state is left alone (ValueError), so a re-check never revokes twice."""
-        if self.status != VerificationStatus.VERIFIED:
-            raise ValueError(f"{self.public_id} is {self.status}; only a verified result can be revoked.")
-        self.status = VerificationStatus.REVOKED
+        """verified -> revoked; any other state is left alone (InvalidTransition, a ValueError), so a
+        re-check never revokes twice."""
+        self.transition_to(VerificationStatus.REVOKED)
         self.revoked_at = now or timezone.now()
         self.revocation = {"reason": reason[:1000], "feed_version": feed_version, "threat": threat,
                            "signature": signature, "score": score, "verdict": verdict}

@@ -1,14 +1,18 @@
 """Reads for verifications, badges and webhook deliveries."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from intel.selectors import threats_changed_since, threats_matching
 from marketplace.constants import ECOSYSTEM_BY_SOURCE, VerificationStatus
 from marketplace.models import Verification, WebhookDelivery
+
+POLL_SECONDS = 0.25
 
 
 def verification_for_owner(*, owner, public_id: str) -> Verification | None:
@@ -47,12 +51,21 @@ def _threatened_since(previous: Verification, ecosystem: str) -> bool:
     changed since it started (the file hashes inside the package are not stored, so a new threat
     on one of them can only be caught by scanning again).
     """
-    from intel.selectors import threats_changed_since, threats_matching
-
     versions = [(ecosystem, previous.source_ref, previous.source_version)] if previous.source_version else []
     if threats_matching(hashes=[previous.artifact_hash] if previous.artifact_hash else [], package_versions=versions):
         return True
     return threats_changed_since(previous.created_at, with_hash=True)
+
+
+def verification_wait(*, verification: Verification, seconds: float) -> Verification:
+    """The verification once a worker has finished it, or as it stands after `seconds`
+    (eager mode: finished already). Polls the row; the request holds no transaction."""
+    deadline = time.monotonic() + seconds
+    verification.refresh_from_db()
+    while verification.status == VerificationStatus.PENDING and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        verification.refresh_from_db()
+    return verification
 
 
 def webhook_deliveries(*, verification: Verification) -> QuerySet[WebhookDelivery]:

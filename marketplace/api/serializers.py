@@ -153,7 +153,7 @@ def verification_body(verification) -> dict:
         "revocation": revocation_body(verification),
     }
     if verification.status == VerificationStatus.ERROR:
-        body["error"] = verification.error.partition(": ")[2] or verification.error
+        body["error"] = verification.error
     return body
 
 

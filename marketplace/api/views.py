@@ -1,45 +1,30 @@
-import time
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace import selectors, services
 from marketplace.api import serializers
 from marketplace.constants import VerificationStatus
-from marketplace.tasks import verification_run, webhook_deliver
-from sigil.api.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
+from sigil.api.errors import NotFound
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
 from sigil.timefmt import isoformat_z
 
-POLL_SECONDS = 0.25
 
+class TierCanVerify(BasePermission):
+    """The tier table decides (User.limits); checked before the body is read, so it is 403 first."""
 
-def _wait_for_result(verification):
-    """Poll the row until a worker finishes it or SIGIL_VERIFY_WAIT_SECONDS pass (eager mode: at once)."""
-    deadline = time.monotonic() + settings.SIGIL_VERIFY_WAIT_SECONDS
-    verification.refresh_from_db()
-    while verification.status == VerificationStatus.PENDING and time.monotonic() < deadline:
-        time.sleep(POLL_SECONDS)
-        verification.refresh_from_db()
-    return verification
+    message = "Verification requires the Pro or Team tier."
 
-
-def _raise_for_error(verification) -> None:
-    """A synchronous answer turns fetch errors into the reference's statuses."""
-    reason = services.error_reason(verification)
-    detail = verification.error.partition(": ")[2] or verification.error
-    if reason == services.ERROR_NOT_FOUND:
-        raise NotFound(detail)
-    if reason == services.ERROR_INVALID:
-        raise BadRequest(detail)
-    if reason == services.ERROR_UNAVAILABLE:
-        raise ServiceUnavailable(f"{detail} Verification {verification.public_id} recorded the error.")
+    def has_permission(self, request, view):
+        return request.user.limits.can_verify
 
 
 class VerifyView(APIView):
+    permission_classes = [IsAuthenticated, TierCanVerify]
+
     @extend_schema(
         operation_id="verify_create",
         request=serializers.VerifyInputSerializer,
@@ -54,24 +39,16 @@ class VerifyView(APIView):
                     "and issue a badge. Pro and Team tiers only.",
     )
     def post(self, request):
-        if not request.user.limits.can_verify:
-            raise Forbidden("Verification requires the Pro or Team tier.")
         data = serializers.VerifyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        verification, must_run = services.verification_request(owner=request.user, **data.validated_data)
-        # The service's transaction has committed (views are not atomic), so a worker can read the row.
-        if must_run:
-            verification_run.apply_async(args=[verification.public_id])
-        elif verification.callback_url:
-            webhook_deliver.delay(verification.public_id)
+        verification = services.verification_submit(owner=request.user, **data.validated_data)
         if verification.callback_url:
             verification.refresh_from_db()
             return Response(serializers.verification_body(verification), status=status.HTTP_202_ACCEPTED)
-        verification = _wait_for_result(verification)
+        verification = selectors.verification_wait(verification=verification, seconds=settings.SIGIL_VERIFY_WAIT_SECONDS)
         if verification.status == VerificationStatus.PENDING:
             return Response(serializers.verification_body(verification), status=status.HTTP_202_ACCEPTED)
-        if verification.status == VerificationStatus.ERROR:
-            _raise_for_error(verification)
+        services.verification_raise_for_error(verification)
         return Response(serializers.verification_body(verification))
 
 

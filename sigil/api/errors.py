@@ -12,6 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from domain import errors as domain_errors
+
 logger = logging.getLogger(__name__)
 
 ERROR_CODES = {
@@ -72,8 +74,14 @@ class NotFound(ApiError):
 
 
 class ServiceUnavailable(ApiError):
+    """Every 503 leaves through here, with Retry-After."""
+
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "A backing service is unavailable; retry shortly."
+    retry_after = 5
+
+    def __init__(self, detail=None):
+        super().__init__(detail, headers={"Retry-After": str(self.retry_after)})
 
 
 class RateLimited(ApiError):
@@ -83,6 +91,25 @@ class RateLimited(ApiError):
     def __init__(self, detail=None, *, retry_after: int = 60):
         self.retry_after = max(1, int(retry_after))
         super().__init__(detail, headers={"Retry-After": str(self.retry_after)})
+
+
+# Domain errors (domain/errors.py) as the API answers them.
+DOMAIN_ERRORS = (
+    (domain_errors.InvalidRequest, BadRequest),
+    (domain_errors.NotAllowed, Forbidden),
+    (domain_errors.NotFound, NotFound),
+    (domain_errors.AlreadyExists, Conflict),
+    (domain_errors.Unavailable, ServiceUnavailable),
+)
+
+
+def api_error_for(exc: domain_errors.DomainError) -> ApiError:
+    if isinstance(exc, domain_errors.LimitReached):
+        return RateLimited(exc.message, retry_after=exc.retry_after)
+    for domain_class, api_class in DOMAIN_ERRORS:
+        if isinstance(exc, domain_class):
+            return api_class(exc.message)
+    return BadRequest(exc.message)
 
 
 def envelope(status_code: int, detail: str, errors: dict | None = None) -> dict:
@@ -135,7 +162,9 @@ def _validation_response(exc: exceptions.ValidationError):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, Ratelimited):
+    if isinstance(exc, domain_errors.DomainError):
+        exc = api_error_for(exc)
+    elif isinstance(exc, Ratelimited):
         exc = RateLimited()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(get_error_detail(exc))

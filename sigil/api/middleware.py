@@ -62,5 +62,6 @@ class ServiceUnavailableMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, UNAVAILABLE_ERRORS):
             logger.error("backing service unavailable on %s: %s", request.path, exception.__class__.__name__)
-            return envelope_response(503, "A backing service is unavailable; retry shortly.", {"Retry-After": "5"})
+            unavailable = ServiceUnavailable()
+            return envelope_response(unavailable.status_code, str(unavailable.detail), unavailable.headers)
         return None

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from marketplace import guarded_http, services, webhooks
+from marketplace import execution, guarded_http, webhooks
 from marketplace.models import Verification, WebhookDelivery
 
 
@@ -81,7 +81,7 @@ def test_callback_host_that_turns_private_is_refused_at_delivery_time(alice, mon
     verification = Verification.objects.create(owner=alice, source_type="pip", source_ref="tidy", status="verified",
                                                score=0, verdict="clean", callback_url="https://hooks.example.com/x")
     monkeypatch.setattr(guarded_http, "resolve", lambda host, port: ["169.254.169.254"])
-    delivery = services.webhook_deliver_attempt(verification=verification)
+    delivery = execution.webhook_deliver_attempt(verification=verification, data={})
     assert delivery.outcome == "failure" and delivery.error.startswith("refused:")
     assert delivery.status_code is None
 

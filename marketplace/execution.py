@@ -1,0 +1,240 @@
+"""What the Celery workers run (marketplace.tasks calls it): one verification (fetch, scan, match
+against threat intelligence, record) and one webhook delivery attempt. Nothing here queues a task:
+the tasks queue the callback once a run has finished (one place, tasks.webhook_queue)."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from django.db import transaction
+from django.utils import timezone
+
+from domain.scoring import PASSING_VERDICTS
+from intel.selectors import publisher_reputation, threats_matching
+from intel.services import package_version_record, publisher_get_or_create
+from marketplace import guarded_http, webhooks
+from marketplace.constants import (
+    ECOSYSTEM_BY_SOURCE,
+    DeliveryOutcome,
+    VerificationError,
+    VerificationStatus,
+    WebhookEvent,
+)
+from marketplace.guarded_http import OutboundError, OutboundRefused
+from marketplace.models import Verification, WebhookDelivery, WebhookSecret
+from marketplace.registries import (
+    Artifact,
+    FetchError,
+    InvalidReference,
+    PackageNotFound,
+    TransientFetchError,
+    fetcher_for,
+)
+from scans.engine import EngineError, compile_rules, scan_archive, scan_directory
+from signatures.selectors import signature_active_rules, signatures_fingerprint
+
+logger = logging.getLogger(__name__)
+
+_compiled_cache: dict[str, object] = {}
+
+
+def _compiled_rules(fingerprint: str):
+    """Active signatures compiled once per signature fingerprint (RE2 compilation is not free)."""
+    compiled = _compiled_cache.get(fingerprint)
+    if compiled is None:
+        compiled = compile_rules(signature_active_rules())
+        _compiled_cache.clear()
+        _compiled_cache[fingerprint] = compiled
+    return compiled
+
+
+def verification_record_error(*, verification: Verification, reason: str, message: str) -> Verification:
+    """End a verification in status "error" with a reason (VerificationError); nothing stays pending."""
+    verification.transition_to(VerificationStatus.ERROR)
+    verification.error_code = reason
+    verification.error = message[:2000]
+    verification.score = None
+    verification.verdict = ""
+    verification.stamp()
+    verification.expires_at = None
+    verification.save(update_fields=["status", "error_code", "error", "score", "verdict", "verified_at", "expires_at"])
+    logger.warning("verification %s error: %s: %s", verification.public_id, reason, verification.error)
+    return verification
+
+
+def verification_record_failure(*, verification_id: str, exc: BaseException) -> Verification | None:
+    """The task's final failure (retries exhausted or a bug): record it if still pending."""
+    verification = Verification.objects.filter(public_id=verification_id, status=VerificationStatus.PENDING).first()
+    if verification is None:
+        return None
+    if isinstance(exc, TransientFetchError):
+        reason, message = VerificationError.UNAVAILABLE, f"{exc} (gave up after retries)"
+    else:
+        reason, message = VerificationError.INTERNAL, "the verification could not be completed"
+    return verification_record_error(verification=verification, reason=reason, message=message)
+
+
+def verification_execute(*, verification_id: str) -> Verification | None:
+    """Fetch, scan, match against threat intelligence and store the result; None if already done.
+
+    TransientFetchError propagates so the Celery task retries; other failures are recorded.
+    """
+    verification = Verification.objects.get(public_id=verification_id)
+    if verification.status != VerificationStatus.PENDING:
+        return None  # a redelivered task (acks_late) finds the work done
+    fetcher = fetcher_for(verification.source_type)
+    try:
+        artifact = fetcher.fetch(verification.source_ref, verification.requested_version or None)
+    except TransientFetchError:
+        raise
+    except PackageNotFound as exc:
+        return _finish_with_error(verification, VerificationError.NOT_FOUND, str(exc))
+    except InvalidReference as exc:
+        return _finish_with_error(verification, VerificationError.INVALID_REFERENCE, str(exc))
+    except FetchError as exc:
+        return _finish_with_error(verification, VerificationError.FETCH_FAILED, str(exc))
+    try:
+        return _complete(verification, artifact)
+    finally:
+        artifact.cleanup()
+
+
+def _finish_with_error(verification: Verification, reason: str, message: str) -> Verification:
+    return verification_record_error(verification=verification, reason=reason, message=message)
+    return verification
+
+
+def _scan(verification: Verification, artifact: Artifact):
+    rules = _compiled_rules(verification.signatures_fingerprint or signatures_fingerprint())
+    ecosystem = ECOSYSTEM_BY_SOURCE.get(verification.source_type)
+    name = artifact.name if ecosystem else None
+    if artifact.directory:
+        return scan_directory(artifact.directory, rules, ecosystem=ecosystem, package_name=name)
+    return scan_archive(artifact.data, rules, filename=artifact.filename, ecosystem=ecosystem, package_name=name)
+
+
+def _known_threats(ecosystem: str | None, artifact: Artifact, file_hashes) -> int:
+    hashes = sorted({artifact.artifact_hash, *file_hashes})
+    versions = [(ecosystem, artifact.name, artifact.version)] if ecosystem and artifact.version else []
+    found: set[int] = set()
+    # Chunks keep the IN list inside SQLite's variable limit for very large packages.
+    for start in range(0, max(len(hashes), 1), 500):
+        chunk = hashes[start:start + 500]
+        found |= {threat.pk for threat in threats_matching(hashes=chunk, package_versions=versions if start == 0 else ())}
+    return len(found)
+
+
+def _publisher(ecosystem: str | None, artifact: Artifact):
+    """Record the package version and its publisher; (publisher or None, reputation score or None)."""
+    if not ecosystem:
+        return None, None
+    publisher = publisher_get_or_create(ecosystem=ecosystem, name=artifact.publisher) if artifact.publisher else None
+    if artifact.version:
+        try:
+            package_version_record(ecosystem=ecosystem, name=artifact.name, version=artifact.version,
+                                   publisher=publisher)
+        except ValueError:
+            logger.warning("package version %s@%s not recordable", artifact.name, artifact.version)
+    if publisher is None:
+        return None, None  # unknown publisher: null, neutral (docs/design.md)
+    return publisher, publisher_reputation(publisher=publisher)["score"]
+
+
+def _details(result, known_threats: int, reputation: int | None) -> dict:
+    flagged = []
+    for phase in result.phases:
+        if phase.score > 0:
+            note = phase.findings[0] if phase.findings else phase.name
+            flagged.append({"phase": phase.phase, "score": phase.score, "note": note})
+    return {
+        "phases_clean": [p.phase for p in result.phases if p.score == 0],
+        "phases_flagged": flagged,
+        "publisher_reputation": reputation,
+        "known_threats": known_threats,
+    }
+
+
+def _complete(verification: Verification, artifact: Artifact) -> Verification:
+    if verification.source_hash and verification.source_hash != artifact.artifact_hash:
+        return _finish_with_error(
+            verification, VerificationError.FETCH_FAILED,
+            f"The downloaded artifact is {artifact.artifact_hash}, not the source_hash you sent.")
+    try:
+        result = _scan(verification, artifact)
+    except EngineError as exc:
+        return _finish_with_error(verification, VerificationError.FETCH_FAILED, f"The artifact could not be read: {exc}")
+    ecosystem = ECOSYSTEM_BY_SOURCE.get(verification.source_type)
+    with transaction.atomic():
+        known = _known_threats(ecosystem, artifact, result.file_hashes.values())
+        publisher, reputation = _publisher(ecosystem, artifact)
+        verification.source_version = artifact.version
+        verification.artifact_hash = artifact.artifact_hash
+        verification.artifact_filename = artifact.filename[:255]
+        verification.score = result.score
+        verification.verdict = result.verdict
+        verification.transition_to(VerificationStatus.VERIFIED if result.verdict in PASSING_VERDICTS and known == 0
+                                   else VerificationStatus.FAILED)
+        verification.details = _details(result, known, reputation)
+        verification.phases = [{"phase": p.phase, "name": p.name, "score": p.score, "findings": p.findings[:20]}
+                               for p in result.phases]
+        verification.publisher = publisher
+        verification.error_code = verification.error = ""
+        verification.stamp()
+        verification.save()
+    logger.info("verification %s %s (%s, score %s)", verification.public_id, verification.status,
+                verification.verdict, verification.score)
+    return verification
+
+
+# ---- webhooks --------------------------------------------------------------------------------
+
+def webhook_payload(event: str, data: dict) -> bytes:
+    """The signed body: the event type, when it was sent, and the verification as the API shows it."""
+    envelope = {"type": str(event), "timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data}
+    return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()
+
+
+def webhook_message_id(verification: Verification, event: str = WebhookEvent.COMPLETED) -> str:
+    """The webhook-id: the same on every retry of one event, so receivers can deduplicate."""
+    if event == WebhookEvent.COMPLETED:
+        return f"msg_{verification.public_id}"  # as before event types existed
+    return f"msg_{verification.public_id}_{str(event).rpartition('.')[2]}"
+
+
+def webhook_deliver_attempt(*, verification: Verification, data: dict,
+                            event: str = WebhookEvent.COMPLETED) -> WebhookDelivery:
+    """POST one event to callback_url once, signed; record the attempt. 2xx is success, anything else not.
+
+    `data` is the verification as the API shows it (the task builds it with the API's serializer).
+    """
+    event = WebhookEvent(event)
+    secret = WebhookSecret.objects.get_or_create(user=verification.owner)[0].secret
+    attempt = verification.deliveries.count() + 1
+    message_id = webhook_message_id(verification, event)
+    body = webhook_payload(event, data)
+    timestamp = int(time.time())
+    started = time.monotonic()
+    status_code, error = None, ""
+    try:
+        response = guarded_http.request("POST", verification.callback_url, body=body,
+                                        headers=webhooks.headers(secret, message_id, timestamp, body),
+                                        follow_redirects=False, max_bytes=64 * 1024, timeout=(5.0, 10.0),
+                                        total_seconds=20.0)
+        status_code = response.status
+        if not 200 <= response.status < 300:
+            error = f"HTTP {response.status}" + (" (redirects are not followed)" if 300 <= response.status < 400 else "")
+    except OutboundRefused as exc:
+        error = f"refused: {exc}"
+    except OutboundError as exc:
+        error = str(exc)
+    delivery = WebhookDelivery(
+        verification=verification, message_id=message_id, event_type=event, attempt=attempt,
+        url=verification.callback_url,
+        outcome=DeliveryOutcome.FAILURE if error else DeliveryOutcome.SUCCESS, status_code=status_code,
+        error=error[:500], duration_ms=int((time.monotonic() - started) * 1000),
+    )
+    delivery.full_clean()
+    delivery.save()
+    logger.info("webhook for %s attempt %s: %s", verification.public_id, attempt, error or "delivered")
+    return delivery
