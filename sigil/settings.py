@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "sigil",  # before whitenoise: its runserver makes the public URL follow the server's address
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",

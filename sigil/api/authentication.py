@@ -1,9 +1,12 @@
 """Bearer JWT authentication: invalid tokens are 401, expired ones 403 "Token expired"."""
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
+
+from sigil.public_url import foreign_issuer
 
 
 class TokenExpired(exceptions.APIException):
@@ -23,6 +26,12 @@ class BearerTokenAuthentication(JWTAuthentication):
         except ExpiredTokenError:
             raise TokenExpired() from None
         except TokenError:
+            issuer = foreign_issuer(raw_token)
+            if issuer:
+                raise exceptions.AuthenticationFailed(
+                    f"This token was issued by {issuer[:200]}, but this server's public URL is now "
+                    f"{settings.SIGIL_PUBLIC_URL} (SIGIL_PUBLIC_URL or the server's address changed), so "
+                    "tokens from before are no longer accepted. Log in again (sigil login).") from None
             raise exceptions.AuthenticationFailed("Invalid token.") from None
 
     def get_user(self, validated_token):

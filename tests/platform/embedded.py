@@ -21,12 +21,14 @@ def free_port() -> int:
 
 
 class EmbeddedServer:
-    def __init__(self, workdir: Path, *, args: tuple[str, ...] = (), env: dict | None = None, host: str = "localhost"):
-        self.port = free_port()
+    def __init__(self, workdir: Path, *, args: tuple[str, ...] = (), env: dict | None = None, host: str = "localhost",
+                 port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://{host}:{self.port}"
         self.log_path = workdir / "serve.log"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(_DROP_PREFIXES)}
         self.env.update(PORT=str(self.port), SQLITE_PATH=str(workdir / "db.sqlite3"), **(env or {}))
+        self.workdir = workdir
         self.args = args
         self.process: subprocess.Popen | None = None
 
