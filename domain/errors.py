@@ -20,6 +20,10 @@ class InvalidRequest(DomainError):
     """The values are well-formed but not acceptable (400)."""
 
 
+class NotAuthenticated(DomainError):
+    """The credentials are not valid (401)."""
+
+
 class NotAllowed(DomainError):
     """The caller may not do this (403)."""
 

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from domain.identifiers import normalize_hash, normalize_package_name, normalize_publisher_name
+from domain.errors import InvalidRequest, LimitReached
+from domain.identifiers import normalize_hash, normalize_package_name, normalize_publisher_name, parse_source_ref
 from domain.scoring import SEVERITY_RANK
 from intel.constants import (
     RANGE_START,
@@ -28,6 +29,7 @@ from intel.models import (
     ThreatArtifactHash,
     ThreatRange,
 )
+from scans.selectors import scan_get
 from signatures.services import signature_create
 
 logger = logging.getLogger(__name__)
@@ -35,10 +37,16 @@ logger = logging.getLogger(__name__)
 REPORT_WINDOW = timedelta(hours=1)
 
 
-class ReportRateLimited(Exception):
-    def __init__(self, retry_after: int):
-        self.retry_after = retry_after
-        super().__init__(f"Report limit reached; retry in {retry_after} s.")
+class ReportLimitReached(LimitReached):
+    """The user's tier allows no more reports this hour."""
+
+
+class ReportScanUnknown(InvalidRequest):
+    default_message = "scan_id: Unknown scan; send the scan_id that POST /v1/scan returned to you."
+
+
+class ReportDescriptionBlank(InvalidRequest):
+    default_message = "description: Describe what the package does that is malicious."
 
 
 class ReportNotActionable(Exception):
@@ -94,9 +102,23 @@ def package_version_record(*, ecosystem: str, name: str, version: str, publisher
 
 
 def report_submit(*, user, source_type: str, source_ref: str, category: str, severity: str, description: str,
-                  source_hash: str = "", evidence: list[str] | None = None, scan=None,
+                  source_hash: str = "", evidence: list[str] | None = None, scan_id: str | None = None,
                   package: tuple[str, str, str | None] | None = None) -> Report:
-    """Store a community report for analysts; it never changes threat data by itself."""
+    """Store a community report for analysts; it never changes threat data by itself.
+
+    `package` is parsed from source_ref when not given; at most the tier's reports_per_hour per
+    rolling hour.
+    """
+    scan = None
+    if scan_id:
+        # Only the caller's own scan can be attached; anyone else's is "unknown".
+        scan = scan_get(user=user, public_id=scan_id)
+        if scan is None:
+            raise ReportScanUnknown()
+    if not description.strip():
+        raise ReportDescriptionBlank()
+    if package is None:
+        package = parse_source_ref(source_type, source_ref)
     now = timezone.now()
     limit = user.limits.reports_per_hour
     # Counting stored rows is exact across processes; lock the user row so parallel
@@ -109,7 +131,7 @@ def report_submit(*, user, source_type: str, source_ref: str, category: str, sev
         )
         if len(recent) >= limit:
             retry_after = int((recent[0] + REPORT_WINDOW - now).total_seconds()) + 1
-            raise ReportRateLimited(max(1, retry_after))
+            raise ReportLimitReached(f"Report limit reached ({limit} per hour); retry later.", retry_after=retry_after)
         ecosystem, name, version = package or ("", "", None)
         report = Report(
             user=user, source_type=source_type, source_ref=source_ref, source_hash=source_hash or "",

@@ -7,17 +7,17 @@ from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from domain.errors import LimitReached
 from domain.identifiers import parse_source_ref
 from scans.models import DailyScanCount, Scan
 
 logger = logging.getLogger(__name__)
 
 
-class ScanQuotaExceeded(Exception):
+class ScanQuotaExceeded(LimitReached):
     def __init__(self, limit: int, retry_after: int):
         self.limit = limit
-        self.retry_after = retry_after
-        super().__init__(f"Daily scan quota of {limit} reached; it resets at 00:00 UTC.")
+        super().__init__(f"Daily scan quota of {limit} reached; it resets at 00:00 UTC.", retry_after=retry_after)
 
 
 def next_utc_midnight(now: datetime) -> datetime:

@@ -1,8 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from sigil.api.fields import StrictCharField, StrictEmailField
-from sigil.timefmt import isoformat_z
+from sigil.api.fields import StrictCharField, StrictEmailField, TimestampField
 
 
 class RegisterInputSerializer(serializers.Serializer):
@@ -24,10 +23,7 @@ class UserOutputSerializer(serializers.Serializer):
 
 
 class RegisterOutputSerializer(UserOutputSerializer):
-    created_at = serializers.SerializerMethodField()
-
-    def get_created_at(self, user) -> str:
-        return isoformat_z(user.created_at)
+    created_at = TimestampField()
 
 
 class LoginOutputSerializer(serializers.Serializer):
@@ -38,5 +34,7 @@ class LoginOutputSerializer(serializers.Serializer):
 
 
 class MeOutputSerializer(RegisterOutputSerializer):
+    """A user annotated by selectors.user_with_scan_summary."""
+
     scan_count = serializers.IntegerField()
-    last_scan_at = serializers.CharField(allow_null=True)
+    last_scan_at = TimestampField(allow_null=True)

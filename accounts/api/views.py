@@ -8,10 +8,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.api import serializers
 from sigil.api.authentication import issue_access_token
-from sigil.api.errors import RateLimited, Unauthorized
-from sigil.api.ratelimit import login_blocked_for, login_failure_counters
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
-from sigil.timefmt import isoformat_z
 
 
 class RegisterView(APIView):
@@ -42,32 +39,18 @@ class LoginView(APIView):
     def post(self, request):
         data = serializers.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        email, password = data.validated_data["email"], data.validated_data["password"]
-        # Failures are counted per email and per address in a window that expires,
-        # so guessing is slowed without locking the real user out for good.
-        retry_after = login_blocked_for(request, email)
-        if retry_after is not None:
-            raise RateLimited("Too many failed login attempts; retry later.", retry_after=retry_after)
-        user = services.user_authenticate(email=email, password=password)
-        if user is None:
-            login_failure_counters(request, email, increment=True)
-            raise Unauthorized("Invalid email or password.")
-        body = {
+        user = services.user_login(request=request, **data.validated_data)
+        token = {
             "access_token": issue_access_token(user),
             "token_type": "bearer",
             "expires_in": int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
-            "user": serializers.UserOutputSerializer(user).data,
+            "user": user,
         }
-        return Response(body)
+        return Response(serializers.LoginOutputSerializer(token).data)
 
 
 class MeView(APIView):
     @extend_schema(operation_id="auth_me", responses={200: serializers.MeOutputSerializer, **error_responses(*AUTHENTICATED_ERRORS)})
     def get(self, request):
-        summary = selectors.user_scan_summary(user=request.user)
-        body = {
-            **serializers.RegisterOutputSerializer(request.user).data,
-            "scan_count": summary["scan_count"],
-            "last_scan_at": isoformat_z(summary["last_scan_at"]),
-        }
-        return Response(body)
+        user = selectors.user_with_scan_summary(user=request.user)
+        return Response(serializers.MeOutputSerializer(user).data)

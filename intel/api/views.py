@@ -3,13 +3,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from domain.identifiers import ECOSYSTEMS, normalize_hash, parse_source_ref
+from accounts.constants import TIER_LIMITS
+from domain.identifiers import ECOSYSTEMS, normalize_hash
 from intel import selectors, services
 from intel.api import serializers
-from scans import selectors as scan_selectors
 from scans import services as scan_services
 from scans.api.serializers import ScanInputSerializer
-from sigil.api.errors import BadRequest, NotFound, RateLimited
+from sigil.api.errors import BadRequest, NotFound
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
 from sigil.timefmt import isoformat_z
 
@@ -27,10 +27,7 @@ class ScanSubmitView(APIView):
     def post(self, request):
         data = ScanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            scan, created = scan_services.scan_ingest(user=request.user, **data.validated_data)
-        except scan_services.ScanQuotaExceeded as exc:
-            raise RateLimited(str(exc), retry_after=exc.retry_after) from None
+        scan, created = scan_services.scan_ingest(user=request.user, **data.validated_data)
         threats, publisher = selectors.scan_threats_and_publisher(scan=scan)
         body = serializers.ScanSubmitOutputSerializer({"scan": scan, "threats": threats, "publisher": publisher}).data
         headers = {} if created else {"Idempotent-Replayed": "true"}
@@ -93,30 +90,21 @@ class PublisherView(APIView):
         })
 
 
+def _reports_per_hour() -> str:
+    """The tiers' hourly report limits, for the schema: "10", or "10 to 50" if tiers differ."""
+    limits = sorted({limits.reports_per_hour for limits in TIER_LIMITS.values()})
+    return str(limits[0]) if len(limits) == 1 else f"{limits[0]} to {limits[-1]}"
+
+
 class ReportCreateView(APIView):
     @extend_schema(
         operation_id="report_submit",
         request=serializers.ReportInputSerializer,
         responses={201: serializers.ReportOutputSerializer, **error_responses(400, 413, 422, *AUTHENTICATED_ERRORS)},
-        description="Submit a threat report for analysts. At most 10 per user per hour.",
+        description=f"Submit a threat report for analysts. At most {_reports_per_hour()} per user per hour.",
     )
     def post(self, request):
         data = serializers.ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        scan = None
-        scan_id = fields.pop("scan_id", None)
-        if scan_id:
-            # Only the caller's own scan can be attached; anyone else's is "unknown".
-            scan = scan_selectors.scan_get(user=request.user, public_id=scan_id)
-            if scan is None:
-                raise BadRequest("scan_id: Unknown scan; send the scan_id that POST /v1/scan returned to you.")
-        if not fields["description"].strip():
-            raise BadRequest("description: Describe what the package does that is malicious.")
-        try:
-            report = services.report_submit(
-                user=request.user, scan=scan, package=parse_source_ref(fields["source_type"], fields["source_ref"]), **fields
-            )
-        except services.ReportRateLimited as exc:
-            raise RateLimited("Report limit reached (10 per hour); retry later.", retry_after=exc.retry_after) from None
+        report = services.report_submit(user=request.user, **data.validated_data)
         return Response(serializers.ReportOutputSerializer(report).data, status=status.HTTP_201_CREATED)

@@ -96,6 +96,7 @@ class RateLimited(ApiError):
 # Domain errors (domain/errors.py) as the API answers them.
 DOMAIN_ERRORS = (
     (domain_errors.InvalidRequest, BadRequest),
+    (domain_errors.NotAuthenticated, Unauthorized),
     (domain_errors.NotAllowed, Forbidden),
     (domain_errors.NotFound, NotFound),
     (domain_errors.AlreadyExists, Conflict),
