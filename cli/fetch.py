@@ -7,7 +7,6 @@ copied, symlinks kept as links.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -23,6 +22,13 @@ from cli.config import CliError, home
 from cli.output import Progress
 from cli.quarantine import CONTENT, copy_tree
 from domain.identifiers import pep503_name
+from domain.registries import (
+    SIMPLE_JSON,
+    npm_expected_digest,
+    pypi_file_sha256,
+    pypi_latest_version,
+    pypi_pick_file,
+)
 
 DEFAULT_PYPI_URL = "https://pypi.org"
 DEFAULT_NPM_URL = "https://registry.npmjs.org"
@@ -145,53 +151,27 @@ def parse_pip(spec: str) -> tuple[str, str | None]:
     return name, (version or None)
 
 
-def _matches_version(filename: str, norm: str, version: str) -> str | None:
-    """'sdist' or 'wheel' when filename is a distribution of norm at version, else None."""
-    low = filename.lower()
-    if low.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        if len(parts) >= 5 and pep503_name(parts[0]) == norm and parts[1] == version.replace("-", "_"):
-            return "wheel"
-        return None
-    for ext in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
-        if low.endswith(ext):
-            stem = filename[: -len(ext)]
-            n, _, v = stem.rpartition("-")
-            if pep503_name(n) == norm and v == version:
-                return "sdist"
-    return None
-
-
 def fetch_pip(spec: str, content: Path) -> Fetched:
     base = (os.environ.get("SIGIL_PYPI_URL") or DEFAULT_PYPI_URL).rstrip("/")
     name, version = parse_pip(spec)
     norm = pep503_name(name)
     if version is None:
-        info = get_json(f"{base}/pypi/{quote(norm)}/json").get("info")
-        version = info.get("version") if isinstance(info, dict) else None
-        if not isinstance(version, str) or not _VERSION.match(version):
+        version = pypi_latest_version(get_json(f"{base}/pypi/{quote(norm)}/json"))
+        if version is None or not _VERSION.match(version):
             raise CliError(f"PyPI did not give a latest version for {name}")
     index_url = f"{base}/simple/{quote(norm)}/"
-    index = get_json(index_url, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-    files = [f for f in index.get("files") or [] if isinstance(f, dict) and isinstance(f.get("filename"), str)]
-    candidates = []
-    for f in files:
-        kind = _matches_version(f["filename"], norm, version)
-        if kind and not f.get("yanked"):
-            # sdist first, then pure-Python wheels, then any wheel
-            rank = 0 if kind == "sdist" else 1 if f["filename"].endswith("-none-any.whl") else 2
-            candidates.append((rank, f["filename"], f))
-    if not candidates:
+    chosen = pypi_pick_file(get_json(index_url, headers={"Accept": SIMPLE_JSON}), norm, version)
+    if chosen is None:
         raise CliError(f"no sdist or wheel of {name}=={version} on {base}")
-    _, filename, chosen = min(candidates, key=lambda c: (c[0], c[1]))
-    expected = (chosen.get("hashes") or {}).get("sha256") if isinstance(chosen.get("hashes"), dict) else None
-    if not isinstance(expected, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", expected):
+    filename = chosen["filename"]
+    expected = pypi_file_sha256(chosen)
+    if expected is None:
         raise CliError(f"{filename} has no sha256 digest in the index; refusing to trust it")
     url = urljoin(index_url, str(chosen.get("url") or ""))
     dest = content / _safe_filename(filename, "package.tar.gz")
     digests = download(url, dest, label=filename)
-    if digests["sha256"] != expected.lower():
-        raise CliError(f"sha256 mismatch for {filename}: index says {expected.lower()}, got {digests['sha256']}")
+    if digests["sha256"] != expected:
+        raise CliError(f"sha256 mismatch for {filename}: index says {expected}, got {digests['sha256']}")
     return Fetched("pip", f"{name}=={version}", "archive", dest, ecosystem="pypi", package_name=name,
                    notes=[f"{filename} (sha256 verified)"])
 
@@ -207,28 +187,15 @@ def parse_npm(spec: str) -> tuple[str, str | None]:
     return name, version
 
 
-def verify_integrity(integrity: object, shasum: object, digests: dict) -> str:
-    """Check dist.integrity (SRI, sha512 usually) or, for old packages, the sha1 shasum."""
-    if isinstance(integrity, str) and integrity.strip():
-        supported = 0
-        for item in integrity.split():
-            algo, _, b64 = item.partition("-")
-            if algo not in ("sha256", "sha384", "sha512"):
-                continue
-            supported += 1
-            try:
-                want = base64.b64decode(b64.split("?")[0], validate=True).hex()
-            except ValueError:
-                continue
-            if want == digests[algo]:
-                return f"{algo} integrity verified"
-        if supported:
-            raise CliError("tarball does not match dist.integrity")
-    if isinstance(shasum, str) and re.fullmatch(r"[0-9a-fA-F]{40}", shasum):
-        if shasum.lower() == digests["sha1"]:
-            return "sha1 shasum verified (no sha512 integrity published)"
-        raise CliError("tarball does not match dist.shasum")
-    raise CliError("the registry publishes no integrity digest for this tarball; refusing to trust it")
+def verify_integrity(dist: dict, digests: dict) -> str:
+    """Check the tarball against the digest the registry publishes (domain.registries decides which)."""
+    expected = npm_expected_digest(dist)
+    if expected is None:
+        raise CliError("the registry publishes no integrity digest for this tarball; refusing to trust it")
+    field, algorithm, digest = expected
+    if digests[algorithm] != digest:
+        raise CliError(f"tarball does not match dist.{field}")
+    return f"{algorithm} integrity verified" if field == "integrity" else "sha1 shasum verified (no sha512 integrity published)"
 
 
 def fetch_npm(spec: str, content: Path) -> Fetched:
@@ -243,7 +210,7 @@ def fetch_npm(spec: str, content: Path) -> Fetched:
     filename = _safe_filename(urlsplit(tarball).path.rsplit("/", 1)[-1], "package.tgz")
     dest = content / filename
     digests = download(tarball, dest, label=filename)
-    note = verify_integrity(dist.get("integrity"), dist.get("shasum"), digests)
+    note = verify_integrity(dist, digests)
     return Fetched("npm", f"{name}@{resolved}" if resolved else name, "archive", dest, ecosystem="npm",
                    package_name=name, notes=[f"{filename} ({note})"])
 

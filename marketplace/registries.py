@@ -6,7 +6,6 @@ mirror or a test double can be plugged in without `if TESTING`.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
@@ -21,6 +20,13 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from domain.identifiers import pep503_name, sha256_digest
+from domain.registries import (
+    SIMPLE_JSON,
+    npm_expected_digest,
+    pypi_file_sha256,
+    pypi_latest_version,
+    pypi_pick_file,
+)
 from marketplace import guarded_http
 from marketplace.guarded_http import OutboundError, OutboundRefused, OutboundTooLarge, OutboundTransient
 
@@ -29,7 +35,6 @@ PYPI_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")
 NPM_NAME = re.compile(r"^(?:@[a-z0-9][a-z0-9._~-]{0,100}/)?[A-Za-z0-9][A-Za-z0-9._~-]{0,213}$")
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_!-]{0,127}$")
 GIT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
-SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 METADATA_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -99,19 +104,6 @@ def _json(response, what: str):
 
 # ---- PyPI ------------------------------------------------------------------------------------
 
-def _dist_version(filename: str) -> tuple[str, str] | None:
-    """(kind, version) from a distribution filename, or None for kinds we do not scan."""
-    lower = filename.lower()
-    if lower.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        return ("wheel", parts[1]) if len(parts) >= 5 else None
-    for ext in (".tar.gz", ".zip", ".tgz", ".tar.bz2"):
-        if lower.endswith(ext):
-            stem = filename[: -len(ext)]
-            return ("sdist", stem.rpartition("-")[2]) if "-" in stem else None
-    return None
-
-
 class PyPIRegistry:
     """PyPI or a mirror: files and digests from the Simple API JSON, owners from the project JSON."""
 
@@ -125,25 +117,16 @@ class PyPIRegistry:
             raise InvalidReference("source_ref must be a PyPI project name.")
         name = pep503_name(ref)
         project = _json(_get(f"{self.base_url}/pypi/{quote(name)}/json", what=f"PyPI project {name}"), "PyPI")
-        info = project.get("info") or {}
-        version = version or str(info.get("version") or "")
+        version = version or pypi_latest_version(project)
         if not version:
             raise PackageNotFound(f"PyPI project {name} has no release.")
         simple_url = f"{self.base_url}/simple/{quote(name)}/"
         index = _json(_get(simple_url, what=f"PyPI index for {name}", headers={"Accept": SIMPLE_JSON}), "PyPI")
-        sdists, wheels = [], []
-        for entry in index.get("files") or []:
-            parsed = _dist_version(str(entry.get("filename", "")))
-            if parsed and parsed[1] == version:
-                (sdists if parsed[0] == "sdist" else wheels).append(entry)
-        # Prefer the sdist (the source as uploaded), else a pure-Python wheel, else any wheel.
-        wheels.sort(key=lambda e: "none-any" not in e["filename"])
-        chosen = (sdists + wheels)[:1]
-        if not chosen:
+        entry = pypi_pick_file(index, name, version)
+        if entry is None:
             raise PackageNotFound(f"PyPI project {name} has no version {version}.")
-        entry = chosen[0]
-        expected = str((entry.get("hashes") or {}).get("sha256", "")).lower()
-        if not re.fullmatch(r"[0-9a-f]{64}", expected):
+        expected = pypi_file_sha256(entry)
+        if expected is None:
             raise FetchError(f"The index publishes no sha256 digest for {entry['filename']}.")
         data = _get(urljoin(simple_url, entry["url"]), what=entry["filename"], max_bytes=max_artifact_bytes()).body
         if hashlib.sha256(data).hexdigest() != expected:
@@ -164,23 +147,13 @@ class PyPIRegistry:
 # ---- npm -------------------------------------------------------------------------------------
 
 def _check_integrity(data: bytes, dist: dict, what: str) -> None:
-    """Check the tarball against dist.integrity (SRI, strongest wins) or, failing that, dist.shasum."""
-    integrity = str(dist.get("integrity") or "")
-    best = None
-    for item in integrity.split():
-        algo, _, digest = item.partition("-")
-        if algo in ("sha512", "sha384", "sha256") and (best is None or algo > best[0]):
-            best = (algo, digest.split("?")[0])
-    if best:
-        actual = base64.b64encode(hashlib.new(best[0], data).digest()).decode()
-        if actual != best[1]:
-            raise FetchError(f"{what} does not match dist.integrity.")
-        return
-    shasum = str(dist.get("shasum") or "").lower()
-    if not re.fullmatch(r"[0-9a-f]{40}", shasum):
+    """Check the tarball against the digest the registry publishes (domain.registries decides which)."""
+    expected = npm_expected_digest(dist)
+    if expected is None:
         raise FetchError(f"{what}: the registry publishes no integrity digest.")
-    if hashlib.sha1(data).hexdigest() != shasum:
-        raise FetchError(f"{what} does not match dist.shasum.")
+    field, algorithm, digest = expected
+    if hashlib.new(algorithm, data).hexdigest() != digest:
+        raise FetchError(f"{what} does not match dist.{field}.")
 
 
 class NpmRegistry:
