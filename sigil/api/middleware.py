@@ -1,11 +1,13 @@
 """Request-level guards that must run before any view parses the body."""
 import io
 import logging
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 
 from sigil.api.errors import UNAVAILABLE_ERRORS, envelope_response
+from sigil.api.parsers import has_hostile_characters
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,26 @@ class BodySizeLimitMiddleware:
                 return _too_large()
             request.META["CONTENT_LENGTH"] = str(len(data))
             request._stream = LimitedStream(io.BytesIO(data), len(data))
+        return self.get_response(request)
+
+
+class HostileTextMiddleware:
+    """NUL bytes or lone surrogates in the path are 404 (no id contains them), in the query 400.
+
+    JSON bodies get the same rule in sigil.api.parsers.StrictJSONParser.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if has_hostile_characters(request.path_info):
+            return envelope_response(404, "Not found.")
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            pairs = parse_qsl(query, keep_blank_values=True, errors="replace")
+            if any(has_hostile_characters(key) or has_hostile_characters(value) for key, value in pairs):
+                return envelope_response(400, "The query string contains a NUL character.")
         return self.get_response(request)
 
 
