@@ -14,7 +14,9 @@ class UserManager(BaseUserManager):
     def create_user(self, email, password=None, **extra):
         user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
-        user.full_clean(exclude=["password"])
+        # Uniqueness is the database's to decide (its constraints hold under races); a duplicate is an
+        # IntegrityError callers map to 409, not a validation error that depends on timing.
+        user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
         user.save(using=self._db)
         return user
 
