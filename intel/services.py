@@ -29,6 +29,7 @@ from intel.models import (
     ThreatArtifactHash,
     ThreatRange,
 )
+from intel.signals import threat_changed
 from scans.selectors import scan_get
 from signatures.services import signature_create
 
@@ -198,11 +199,13 @@ def threat_affected_replace(*, threat: Threat, versions=(), ranges=(), artifact_
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
     threat.package_versions.set(package_versions)
-    Threat.objects.filter(pk=threat.pk).update(updated_at=timezone.now())
+    threat.updated_at = timezone.now()
+    Threat.objects.filter(pk=threat.pk).update(updated_at=threat.updated_at)
     threat.ranges.all().delete()
     ThreatRange.objects.bulk_create(range_rows)
     threat.artifact_hashes.exclude(hash__in=hashes).delete()
     ThreatArtifactHash.objects.bulk_create([ThreatArtifactHash(threat=threat, hash=h) for h in hashes], ignore_conflicts=True)
+    _announce_threat(threat, "changed")
 
 
 def threat_record_from_report(*, report: Report) -> Threat:
@@ -241,10 +244,19 @@ def threat_record_from_report(*, report: Report) -> Threat:
     threat.first_seen = min(threat.first_seen, report.created_at)
     threat.last_seen = now
     threat.updated_at = now
+    created = threat.reports_count == 1
     threat.save()
     if package_version is not None:
         threat.package_versions.add(package_version)
+    _announce_threat(threat, "created" if created else "changed")
     return threat
+
+
+def _announce_threat(threat: Threat, action: str) -> None:
+    """Tell listeners (marketplace re-verification) once the change is committed."""
+    reference, updated_at = threat.reference, threat.updated_at
+    transaction.on_commit(lambda: threat_changed.send(sender=Threat, reference=reference, action=action,
+                                                      updated_at=updated_at))
 
 
 @transaction.atomic

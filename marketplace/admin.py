@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from marketplace.models import Verification, WebhookDelivery
+from marketplace.models import IntelChange, Verification, WebhookDelivery
 from sigil.admin import ReadOnlyAdmin
 
 
@@ -31,3 +31,14 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("verification", "attempt", "outcome", "status_code", "attempted_at")
     list_filter = ("outcome",)
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+
+@admin.register(IntelChange)
+class IntelChangeAdmin(ReadOnlyAdmin):
+    """Re-verification passes: one per threat or signature change (the id is the feed version)."""
+
+    list_display = ("id", "kind", "subject", "action", "created_at", "finished_at", "candidates", "revoked",
+                    "downloads", "answered_from_store")
+    list_filter = ("kind", "action")
+    search_fields = ("subject",)
+    readonly_fields = [f.name for f in IntelChange._meta.fields]

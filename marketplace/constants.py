@@ -50,3 +50,19 @@ class WebhookEvent(models.TextChoices):
 class DeliveryOutcome(models.TextChoices):
     SUCCESS = "success"
     FAILURE = "failure"
+
+
+class IntelChangeKind(models.TextChoices):
+    THREAT = "threat"
+    SIGNATURE = "signature"
+
+
+class IntelChangeAction(models.TextChoices):
+    CREATED = "created"
+    CHANGED = "changed"
+    WITHDRAWN = "withdrawn"
+    BASELINE = "baseline"  # the watermark beat starts from on a fresh install; nothing to re-check
+
+
+# Verify source types by intel ecosystem (threats name packages by ecosystem).
+SOURCE_BY_ECOSYSTEM = {ecosystem: source for source, ecosystem in ECOSYSTEM_BY_SOURCE.items()}

@@ -10,7 +10,7 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
-from domain.scoring import PASSING_VERDICTS
+from domain.scoring import PASSING_VERDICTS, SEVERITY_RANK
 from intel.selectors import publisher_reputation, threats_matching
 from intel.services import package_version_record, publisher_get_or_create
 from marketplace import guarded_http, webhooks
@@ -22,7 +22,7 @@ from marketplace.constants import (
     WebhookEvent,
 )
 from marketplace.guarded_http import OutboundError, OutboundRefused
-from marketplace.models import Verification, WebhookDelivery, WebhookSecret
+from marketplace.models import ArtifactFile, ArtifactScan, Verification, WebhookDelivery, WebhookSecret
 from marketplace.registries import (
     Artifact,
     FetchError,
@@ -106,8 +106,14 @@ def _finish_with_error(verification: Verification, reason: str, message: str) ->
 
 
 def _scan(verification: Verification, artifact: Artifact):
-    rules = _compiled_rules(verification.signatures_fingerprint or signatures_fingerprint())
-    ecosystem = ECOSYSTEM_BY_SOURCE.get(verification.source_type)
+    return artifact_scan(source_type=verification.source_type, artifact=artifact,
+                         fingerprint=verification.signatures_fingerprint or signatures_fingerprint())
+
+
+def artifact_scan(*, source_type: str, artifact: Artifact, fingerprint: str):
+    """Scan a fetched artifact with the active signatures (compiled once per fingerprint)."""
+    rules = _compiled_rules(fingerprint)
+    ecosystem = ECOSYSTEM_BY_SOURCE.get(source_type)
     name = artifact.name if ecosystem else None
     if artifact.directory:
         return scan_directory(artifact.directory, rules, ecosystem=ecosystem, package_name=name)
@@ -115,14 +121,36 @@ def _scan(verification: Verification, artifact: Artifact):
 
 
 def _known_threats(ecosystem: str | None, artifact: Artifact, file_hashes) -> int:
-    hashes = sorted({artifact.artifact_hash, *file_hashes})
-    versions = [(ecosystem, artifact.name, artifact.version)] if ecosystem and artifact.version else []
-    found: set[int] = set()
+    return len(known_threats(ecosystem=ecosystem, name=artifact.name, version=artifact.version,
+                             hashes=[artifact.artifact_hash, *file_hashes]))
+
+
+def known_threats(*, ecosystem: str | None, name: str, version: str, hashes) -> list:
+    """Threats matching any of these hashes or this package version, most severe first."""
+    hashes = sorted(set(hashes) - {""})
+    versions = [(ecosystem, name, version)] if ecosystem and name and version else []
+    found: dict[int, object] = {}
     # Chunks keep the IN list inside SQLite's variable limit for very large packages.
     for start in range(0, max(len(hashes), 1), 500):
         chunk = hashes[start:start + 500]
-        found |= {threat.pk for threat in threats_matching(hashes=chunk, package_versions=versions if start == 0 else ())}
-    return len(found)
+        for threat in threats_matching(hashes=chunk, package_versions=versions if start == 0 else ()):
+            found[threat.pk] = threat
+    return sorted(found.values(), key=lambda threat: (-SEVERITY_RANK[threat.severity], threat.pk))
+
+
+def artifact_record(*, artifact_hash: str, file_hashes: dict, fingerprint: str, result, known: int) -> None:
+    """Keep what re-verification needs to answer without a download: file hashes and the latest scan."""
+    if not artifact_hash:
+        return
+    if not ArtifactFile.objects.filter(artifact_hash=artifact_hash).exists():
+        ArtifactFile.objects.bulk_create(
+            [ArtifactFile(artifact_hash=artifact_hash, path=path[:1024], sha256=digest)
+             for path, digest in file_hashes.items()],
+            batch_size=500, ignore_conflicts=True)
+    ArtifactScan.objects.update_or_create(
+        artifact_hash=artifact_hash,
+        defaults={"fingerprint": fingerprint or "", "score": result.score, "verdict": result.verdict,
+                  "known_threats": known, "rule_ids": sorted(result.rule_ids()), "scanned_at": timezone.now()})
 
 
 def _publisher(ecosystem: str | None, artifact: Artifact):
@@ -182,6 +210,8 @@ def _complete(verification: Verification, artifact: Artifact) -> Verification:
         verification.error_code = verification.error = ""
         verification.stamp()
         verification.save()
+        artifact_record(artifact_hash=artifact.artifact_hash, file_hashes=result.file_hashes,
+                        fingerprint=verification.signatures_fingerprint, result=result, known=known)
     logger.info("verification %s %s (%s, score %s)", verification.public_id, verification.status,
                 verification.verdict, verification.score)
     return verification

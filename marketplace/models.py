@@ -10,6 +10,8 @@ from marketplace.constants import (
     ALLOWED_TRANSITIONS,
     VERIFICATION_LIFETIME_DAYS,
     DeliveryOutcome,
+    IntelChangeAction,
+    IntelChangeKind,
     VerificationError,
     VerificationStatus,
     VerifySourceType,
@@ -66,6 +68,9 @@ class Verification(models.Model):
             # verification_reusable: same package version, recent, completed.
             models.Index(fields=["source_type", "source_ref", "requested_version", "created_at"],
                          name="verification_reuse"),
+            # Re-verification: the unexpired verified results, and those holding one artifact.
+            models.Index(fields=["status", "expires_at"], name="verification_live"),
+            models.Index(fields=["artifact_hash"], name="verification_artifact"),
         ]
 
     def __str__(self):
@@ -91,13 +96,15 @@ class Verification(models.Model):
         self.status = status
 
     def revoke(self, *, reason: str, feed_version: int, threat: str | None = None, signature: str | None = None,
-               score: int | None = None, verdict: str | None = None, now=None) -> None:
+               signature_name: str | None = None, score: int | None = None, verdict: str | None = None,
+               now=None) -> None:
         """verified -> revoked; any other state is left alone (InvalidTransition, a ValueError), so a
         re-check never revokes twice."""
         self.transition_to(VerificationStatus.REVOKED)
         self.revoked_at = now or timezone.now()
         self.revocation = {"reason": reason[:1000], "feed_version": feed_version, "threat": threat,
-                           "signature": signature, "score": score, "verdict": verdict}
+                           "signature": signature, "signature_name": signature_name, "score": score,
+                           "verdict": verdict}
 
     def stamp(self, now=None) -> None:
         self.verified_at = now or timezone.now()
@@ -142,3 +149,71 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.verification_id}#{self.attempt}"
+
+
+class IntelChange(models.Model):
+    """One change to threats or signatures; its id is the intel feed version that re-checks record."""
+
+    kind = models.CharField(max_length=10, choices=IntelChangeKind.choices)
+    subject = models.CharField(max_length=32, blank=True)  # THR-… or sig_…
+    action = models.CharField(max_length=10, choices=IntelChangeAction.choices)
+    # Watermarks beat compares against to find changes no signal announced.
+    subject_seq = models.BigIntegerField(default=0)  # a signature's change_seq
+    subject_updated_at = models.DateTimeField(null=True, blank=True)  # a threat's updated_at
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # What the pass did: results that could be affected, batches left, revocations, downloads,
+    # and results answered from stored hashes and scans without a download.
+    candidates = models.PositiveIntegerField(default=0)
+    pending_batches = models.IntegerField(default=0)
+    revoked = models.PositiveIntegerField(default=0)
+    downloads = models.PositiveIntegerField(default=0)
+    answered_from_store = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # reverify_catch_up: unfinished passes.
+            models.Index(fields=["finished_at", "created_at"], name="intel_change_unfinished"),
+            # reverify_catch_up: the watermarks per kind.
+            models.Index(fields=["kind", "subject_seq"], name="intel_change_seq"),
+        ]
+
+    def __str__(self):
+        return f"feed version {self.pk}: {self.kind} {self.subject} {self.action}"
+
+
+class ArtifactFile(models.Model):
+    """A file inside a verified artifact: a threat's hash finds the results holding it without a download."""
+
+    artifact_hash = models.CharField(max_length=71)
+    path = models.CharField(max_length=1024)
+    sha256 = models.CharField(max_length=71)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["artifact_hash", "path"], name="artifact_file_unique_path"),
+        ]
+        indexes = [
+            # A threat's content hash -> the artifacts containing that file.
+            models.Index(fields=["sha256"], name="artifact_file_hash"),
+        ]
+
+    def __str__(self):
+        return f"{self.artifact_hash[:19]}:{self.path}"
+
+
+class ArtifactScan(models.Model):
+    """The latest scan of an artifact and the signature fingerprint it ran with: one download per
+    artifact and signature set, however many results (copies, other owners) hold it."""
+
+    artifact_hash = models.CharField(max_length=71, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    score = models.PositiveIntegerField()
+    verdict = models.CharField(max_length=8)
+    known_threats = models.PositiveIntegerField(default=0)
+    rule_ids = models.JSONField(default=list, blank=True)
+    scanned_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.artifact_hash[:19]} {self.verdict} ({self.fingerprint})"

@@ -1,13 +1,14 @@
-"""Celery tasks: take ids, re-fetch, call marketplace.execution (README, Architecture).
+"""Celery tasks: take ids, re-fetch, call marketplace.execution or marketplace.reverify (README, Architecture).
 
 webhook_queue is the one place a callback delivery is queued: after a run ends (here) and when a
 request is answered from a stored result (services.verification_submit)."""
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import transaction
 
-from marketplace import execution
+from marketplace import execution, reverify
 from marketplace.api.serializers import verification_body
-from marketplace.constants import WebhookEvent
+from marketplace.constants import IntelChangeKind, WebhookEvent
 from marketplace.models import Verification
 from marketplace.registries import TransientFetchError
 
@@ -63,3 +64,50 @@ def webhook_deliver(self, verification_id: str, event: str = WebhookEvent.COMPLE
     if delivery.error.startswith("refused:"):
         return "refused"  # the address is not allowed; retrying cannot help
     raise WebhookDeliveryFailed(delivery.error)
+
+
+# ---- re-verification (marketplace/reverify.py; README, Badges and re-verification) -----------
+
+def reverify_queue(change_id: int | None) -> None:
+    """Queue the pass of one intel change once the caller's transaction (if any) has committed."""
+    if change_id is not None:
+        transaction.on_commit(lambda: reverify_pass.delay(change_id))
+
+
+@shared_task(acks_late=True)
+def reverify_pass(change_id: int) -> int:
+    """Find the results one intel change could affect and queue their batches."""
+    change, batches = reverify.reverify_pass(change_id=change_id)
+    batch_task = reverify_threat_batch if change.kind == IntelChangeKind.THREAT else reverify_rescan_batch
+    for batch in batches:
+        batch_task.delay(change_id, batch)
+    return change.candidates
+
+
+@shared_task(acks_late=True, rate_limit=settings.SIGIL_REVERIFY_BATCH_RATE)
+def reverify_threat_batch(change_id: int, verification_ids: list[int]) -> int:
+    """Match a batch of results against today's threats from stored hashes; returns revocations."""
+    revoked = reverify.reverify_threat_batch(change_id=change_id, verification_ids=verification_ids)
+    for verification in revoked:
+        webhook_queue(verification, WebhookEvent.REVOKED)
+    return len(revoked)
+
+
+@shared_task(bind=True, acks_late=True, rate_limit=settings.SIGIL_REVERIFY_RESCAN_RATE,
+             autoretry_for=(TransientFetchError,), retry_backoff=10, retry_backoff_max=600, retry_jitter=True,
+             max_retries=5)
+def reverify_rescan_batch(self, change_id: int, artifact_hashes: list[str]) -> int:
+    """Re-scan a batch of artifacts with today's signatures; returns revocations."""
+    revoked = reverify.reverify_rescan_batch(change_id=change_id, artifact_hashes=artifact_hashes)
+    for verification in revoked:
+        webhook_queue(verification, WebhookEvent.REVOKED)
+    return len(revoked)
+
+
+@shared_task
+def reverify_catch_up() -> int:
+    """Beat: re-queue unfinished passes and record changes no signal announced."""
+    change_ids = reverify.reverify_catch_up()
+    for change_id in change_ids:
+        reverify_queue(change_id)
+    return len(change_ids)

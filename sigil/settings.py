@@ -206,6 +206,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Quota counters of past days are never read again; yesterday's stays for a day of grace.
     "prune-daily-scan-counts": {"task": "scans.tasks.prune_daily_scan_counts", "schedule": 6 * 3600},
+    # Re-verification passes that never finished, and intel changes no signal announced.
+    "reverify-catch-up": {"task": "marketplace.tasks.reverify_catch_up", "schedule": 60},
 }
 
 # Outbound network (marketplace): guarded client. See docs/design.md, Outbound network.
@@ -218,6 +220,12 @@ SIGIL_VERIFY_MAX_ARTIFACT_BYTES = env_int("SIGIL_VERIFY_MAX_ARTIFACT_BYTES", 50 
 SIGIL_GIT_TIMEOUT_SECONDS = env_int("SIGIL_GIT_TIMEOUT_SECONDS", 120)
 SIGIL_VERIFY_REUSE_HOURS = env_int("SIGIL_VERIFY_REUSE_HOURS", 24)
 SIGIL_WEBHOOK_MAX_ATTEMPTS = env_int("SIGIL_WEBHOOK_MAX_ATTEMPTS", 6)
+# Re-verification (README, Badges and re-verification): batch sizes and Celery rate limits per worker.
+SIGIL_REVERIFY_BATCH_SIZE = env_int("SIGIL_REVERIFY_BATCH_SIZE", 200)          # results per threat batch
+SIGIL_REVERIFY_RESCAN_BATCH_SIZE = env_int("SIGIL_REVERIFY_RESCAN_BATCH_SIZE", 10)  # artifacts per rescan batch
+SIGIL_REVERIFY_BATCH_RATE = env_str("SIGIL_REVERIFY_BATCH_RATE", "120/m")
+SIGIL_REVERIFY_RESCAN_RATE = env_str("SIGIL_REVERIFY_RESCAN_RATE", "12/m")
+SIGIL_REVERIFY_STUCK_SECONDS = env_int("SIGIL_REVERIFY_STUCK_SECONDS", 900)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from signatures.constants import Origin, Severity, SignatureStatus
 from signatures.models import Signature, SignatureFeedCounter, number_from_public_id, public_id_for
+from signatures.signals import signature_changed
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def _record_change(signature: Signature, fields: Iterable[str] | None = None) ->
     else's change to other fields.
     """
     signature.full_clean(exclude=_ASSIGNED_UNDER_LOCK, validate_unique=False)
+    action = "created" if signature.pk is None else "withdrawn" if not signature.is_active else "changed"
     with transaction.atomic():
         signature.change_seq = _bump_feed_counter(1)
         now = timezone.now()
@@ -71,6 +73,10 @@ def _record_change(signature: Signature, fields: Iterable[str] | None = None) ->
             signature.save(update_fields=[*fields, "updated_at", "change_seq"])
         else:
             signature.save()
+        public_id, change_seq = signature.public_id, signature.change_seq
+        # After commit, so listeners (marketplace re-verification) read the change.
+        transaction.on_commit(lambda: signature_changed.send(sender=Signature, public_id=public_id, action=action,
+                                                             change_seq=change_seq))
     return signature
 
 
