@@ -490,9 +490,10 @@ def main() -> None:
             print(f"  skipped [{p.source}] {p.eco} {p.label}: {p.skip}")
         return
 
-    from scans.engine import compile_rules, load_builtin_rules
+    from domain.pack import BUILTIN_PACK_PATH
+    from scans.engine import compile_rules, load_rules
 
-    compiled = compile_rules(load_builtin_rules())
+    compiled = compile_rules(load_rules(BUILTIN_PACK_PATH))
     packages = ([] if args.no_malicious else malicious_packages()) + available
     t0 = time.perf_counter()
     outcomes = [scan_one(compiled, p) for p in packages]

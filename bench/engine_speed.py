@@ -23,7 +23,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from scans.engine import compile_rules, load_builtin_rules, scan_directory  # noqa: E402
+from scans.engine import compile_rules, load_rules, scan_directory  # noqa: E402
+from domain.pack import BUILTIN_PACK_PATH  # noqa: E402
 from scans.engine.archive import ArchiveLimits, read_archive  # noqa: E402
 
 CACHE = Path(os.environ.get("SIGIL_BENCH_CACHE", Path.home() / ".cache" / "sigil-bench"))
@@ -137,7 +138,7 @@ def main() -> None:
     try:
         files, size = tree_size(tree)
         mb = size / 1e6
-        rules = load_builtin_rules()
+        rules = load_rules(BUILTIN_PACK_PATH)
         compiled = compile_rules(rules)
         print(f"tree: {tree}  files: {files}  size: {mb:.1f} MB  rules: {len(rules)}")
 

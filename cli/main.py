@@ -190,7 +190,7 @@ def cmd_scan(args) -> int:
         out(render_report(result, quarantine_id=qid, source_type=fetched.source_type,
                           source_ref=fetched.origin or fetched.source_ref,
                           rules_note=rules_note, quarantine_path=str(entry), notes=fetched.notes,
-                          colour=use_colour(), rules_by_id={r.id: r for r in ruleset.rules}))
+                          colour=use_colour()))
 
     if args.submit:
         response = api.submit_scan(body)

@@ -124,7 +124,7 @@ class Spinner:
 
 
 def render_report(result, *, quarantine_id: str, source_type: str, source_ref: str, rules_note: str,
-                  quarantine_path: str, notes: list[str], colour: bool, rules_by_id: dict | None = None) -> str:
+                  quarantine_path: str, notes: list[str], colour: bool) -> str:
     s = Style(colour)
     out = []
     out.append(s("sigil scan", "bold") + f"  {source_type} {clean(source_ref, 200)}")
@@ -147,11 +147,9 @@ def render_report(result, *, quarantine_id: str, source_type: str, source_ref: s
         findings = sorted(by_phase.get(phase.phase, []), key=lambda f: (-f.points, f.file, f.line))
         for f in findings:
             where = f"{clean(f.file, 200)}:{f.line}" if f.line else clean(f.file, 200)
-            rule = (rules_by_id or {}).get(f.rule_id)
-            # Signature findings carry the rule's name; its description reads better.
-            message = rule.description if rule and rule.description and f.message == rule.name else f.message
+            # The finding's title, with its rule id beside it (the same line --json and SARIF carry).
             out.append(f"    {s('!', 'red' if f.points >= 10 else 'yellow')} {s(where, 'cyan')}  "
-                       f"{clean(message, 200)}  [{clean(f.rule_id, 60)}, +{f.points}]")
+                       f"{clean(f.title, 200)}  [{clean(f.rule_id, 60)}, +{f.points}]")
             if f.excerpt:
                 out.append("        " + s(clean(f.excerpt, 160), "dim"))
         if not findings and phase.findings:  # phase strings without structured findings
@@ -189,7 +187,7 @@ def to_sarif(result, *, rules_by_id: dict, source_ref: str, uri_prefix: str = ""
     for rid in rule_ids:
         rule = rules_by_id.get(rid)
         phase_name = next((f"phase {f.phase}" for f in result.findings if f.rule_id == rid), "")
-        desc = rule.description if rule and rule.description else next(f.message for f in result.findings if f.rule_id == rid)
+        desc = rule.title if rule else next(f.title for f in result.findings if f.rule_id == rid)
         entry = {
             "id": rid,
             "name": rule.name if rule else rid,
@@ -212,7 +210,7 @@ def to_sarif(result, *, rules_by_id: dict, source_ref: str, uri_prefix: str = ""
             "ruleId": f.rule_id,
             "ruleIndex": index[f.rule_id],
             "level": sarif_level(f.points, rule.severity if rule else None),
-            "message": {"text": f.message},
+            "message": {"text": f"{f.title} [{f.rule_id}]"},
             "locations": [location],
             "properties": {"phase": f.phase, "points": f.points},
         })

@@ -121,6 +121,7 @@ def rules_for_scan(api: Api, *, offline: bool = False) -> RuleSet:
         print(f"warning: ignored {dropped} signature(s) that do not compile", file=sys.stderr)
     if rules:
         return RuleSet(rules, source, note)
-    from scans.engine import load_builtin_rules
+    from domain.pack import BUILTIN_PACK_PATH
+    from scans.engine import load_rules
 
-    return RuleSet(load_builtin_rules(), "builtin", note)
+    return RuleSet(load_rules(BUILTIN_PACK_PATH), "builtin", note)

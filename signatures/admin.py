@@ -7,17 +7,23 @@ from django.urls import path, reverse
 
 from domain.patterns import compile_pattern
 from signatures import services
-from signatures.constants import SignatureStatus
+from signatures.constants import TAG_CHOICES, SignatureStatus
 from signatures.models import Signature, pattern_problem
+from signatures.selectors import combination_tags_uncarried
 
 MAX_TEST_TEXT_BYTES = 100 * 1024
 MAX_SHOWN_LINES = 200
 
 
 class SignatureAdminForm(forms.ModelForm):
+    # A multiple choice over the fixed vocabulary, never free text: combinations match tags exactly.
+    tags = forms.MultipleChoiceField(choices=TAG_CHOICES, required=False, widget=forms.CheckboxSelectMultiple,
+                                     help_text="What a match means; the engine combines findings by these tags.")
+
     class Meta:
         model = Signature
-        fields = ["phase", "name", "description", "pattern", "severity", "weight", "ecosystem", "file_globs", "origin", "origin_report"]
+        fields = ["phase", "name", "description", "pattern", "severity", "weight", "ecosystem", "file_globs", "tags",
+                  "origin", "origin_report"]
         widgets = {"pattern": forms.Textarea(attrs={"rows": 3, "cols": 100, "style": "font-family: monospace"})}
 
 
@@ -100,6 +106,11 @@ class SignatureAdmin(admin.ModelAdmin):
             except services.SignatureStateError:
                 pass  # withdrawn meanwhile by someone else
         self.message_user(request, f"Withdrew {withdrawn} signature(s).", messages.SUCCESS)
+        uncarried = combination_tags_uncarried()
+        if uncarried:
+            self.message_user(request, f"No active signature carries {', '.join(sorted(uncarried))} any more: the "
+                                       "combinations that need it cannot fire until another signature has the tag.",
+                              messages.WARNING)
 
     def get_urls(self):
         custom = [

@@ -1,5 +1,7 @@
 from django.db import models
 
+from scans.engine.tags import TAGS
+
 # Patterns longer than this are refused: long alternations are how RE2 programs blow up.
 MAX_PATTERN_LENGTH = 2000
 # GET /v1/signatures page size (and the most a client may ask for with ?limit=).
@@ -43,3 +45,6 @@ class Origin(models.TextChoices):
     BUILTIN = "builtin"
     REPORT = "report"
 
+
+# Capability tags: the vocabulary lives with the engine, which combines findings by tag.
+TAG_CHOICES = [(tag, f"{tag}: {meaning}") for tag, meaning in TAGS.items()]

@@ -10,6 +10,7 @@ from signatures.constants import (
     MAX_PATTERN_LENGTH,
     Ecosystem,
     Origin,
+    TAG_CHOICES,
     Severity,
     SignatureStatus,
 )
@@ -56,6 +57,8 @@ class Signature(models.Model):
     weight = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100)])
     ecosystem = models.CharField(max_length=8, choices=Ecosystem.choices, default=Ecosystem.GENERIC)
     file_globs = models.JSONField(default=list, blank=True, help_text='Files it applies to, e.g. ["package.json"]; empty = all files.')
+    # Capability tags from the fixed vocabulary (scans/engine/tags.py); combinations read them.
+    tags = models.JSONField(default=list, blank=True, help_text="What a match means; the engine combines findings by tag.")
     status = models.CharField(max_length=10, choices=SignatureStatus.choices, default=SignatureStatus.ACTIVE, editable=False)
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn_reason = models.TextField(blank=True, editable=False)
@@ -99,6 +102,14 @@ class Signature(models.Model):
             or not all(isinstance(g, str) and 0 < len(g) <= 200 and "\x00" not in g for g in globs)
         ):
             errors["file_globs"] = f'file_globs must be a JSON list of up to {MAX_FILE_GLOBS} non-empty strings, e.g. ["package.json"].'
+        tags = self.tags
+        if tags is None:
+            tags = self.tags = []
+        known = {value for value, _ in TAG_CHOICES}
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t in known for t in tags):
+            errors["tags"] = f"tags must be a list of known tags: {', '.join(sorted(known))}."
+        elif len(set(tags)) != len(tags):
+            errors["tags"] = "tags must not repeat."
         if self.origin == Origin.REPORT and not (self.origin_report or "").startswith("rpt_"):
             errors["origin_report"] = "A signature from a report needs the report's id (rpt_…)."
         if self.origin == Origin.BUILTIN and self.origin_report:

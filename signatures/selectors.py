@@ -21,6 +21,7 @@ def signature_to_dict(signature: Signature) -> dict:
         "weight": signature.weight,
         "ecosystem": signature.ecosystem,
         "file_globs": list(signature.file_globs or []),
+        "tags": list(signature.tags or []),
         "status": signature.status,
         "withdrawn_at": isoformat_z(signature.withdrawn_at),
         "created_at": isoformat_z(signature.created_at),
@@ -37,6 +38,16 @@ def signature_active_rules() -> list:
     from scans.engine import Rule
 
     return [Rule.from_dict(signature_to_dict(s)) for s in signature_active_list()]
+
+
+def combination_tags_uncarried() -> set[str]:
+    """Tags a combination needs that no active signature carries (those combinations cannot fire)."""
+    from scans.engine.combos import combo_tags
+
+    carried: set[str] = set()
+    for tags in signature_active_list().values_list("tags", flat=True):
+        carried.update(tags or ())
+    return combo_tags() - carried
 
 
 def signatures_fingerprint() -> str:

@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 COUNTER_PK = 1
 # Fields a caller may change with signature_update; status goes through signature_withdraw.
 UPDATABLE_FIELDS = frozenset(
-    {"phase", "name", "description", "pattern", "severity", "weight", "ecosystem", "file_globs", "origin", "origin_report"}
+    {"phase", "name", "description", "pattern", "severity", "weight", "ecosystem", "file_globs", "tags", "origin",
+     "origin_report"}
 )
 # Fields that must not be validated before the feed lock assigns them.
 _ASSIGNED_UNDER_LOCK = ["number", "public_id", "change_seq"]
@@ -90,6 +91,8 @@ def _normalise(fields: dict) -> dict:
         fields["file_globs"] = list(fields["file_globs"])
     if isinstance(fields.get("file_globs"), str):
         fields["file_globs"] = [fields["file_globs"]]
+    if isinstance(fields.get("tags"), (tuple, set, frozenset)):
+        fields["tags"] = sorted(fields["tags"])
     return fields
 
 
@@ -103,6 +106,7 @@ def signature_create(
     weight: int,
     ecosystem: str,
     file_globs: Iterable[str] = (),
+    tags: Iterable[str] = (),
     origin: str = Origin.BUILTIN,
     origin_report: str = "",
     public_id: str = "",
@@ -110,7 +114,7 @@ def signature_create(
     """Create an active signature with the next sig_NNN id (or the given one, for the built-in pack)."""
     fields = _normalise(dict(
         phase=phase, name=name, description=description, pattern=pattern, severity=severity,
-        weight=weight, ecosystem=ecosystem, file_globs=list(file_globs or ()), origin=origin,
+        weight=weight, ecosystem=ecosystem, file_globs=list(file_globs or ()), tags=list(tags or ()), origin=origin,
         origin_report=origin_report or "",
     ))
     signature = Signature(**fields)
@@ -155,12 +159,13 @@ def signature_withdraw(*, signature: Signature, reason: str = "") -> Signature:
     return signature
 
 
-PACK_FIELDS = ("phase", "name", "description", "pattern", "severity", "weight", "ecosystem", "file_globs")
+PACK_FIELDS = ("phase", "name", "description", "pattern", "severity", "weight", "ecosystem", "file_globs", "tags")
 
 
 def _pack_fields(entry: dict) -> dict:
     fields = {name: entry.get(name) for name in PACK_FIELDS}
     fields["file_globs"] = fields["file_globs"] or []
+    fields["tags"] = fields["tags"] or []
     fields["ecosystem"] = fields["ecosystem"] or "generic"
     return _normalise(fields)
 
@@ -183,7 +188,7 @@ def signature_pack_validate(entries) -> list[str]:
         if public_id in seen:
             problems.append(f"{where}: duplicate id")
         seen.add(public_id)
-        missing = [name for name in PACK_FIELDS if name not in entry and name not in ("file_globs", "ecosystem")]
+        missing = [name for name in PACK_FIELDS if name not in entry and name not in ("file_globs", "ecosystem", "tags")]
         if missing:
             problems.append(f"{where}: missing {', '.join(missing)}")
             continue

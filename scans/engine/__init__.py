@@ -10,8 +10,10 @@ from .archive import (
 from .errors import ArchiveError, ArchiveLimitExceeded, EngineError, InvalidPattern
 from .hashing import tree_hash
 from .result import PHASE_NAMES, Finding, PhaseResult, ScanResult, verdict_for_score
-from .rules import CompiledRules, Rule, compile_rules, load_builtin_rules, validate_pattern
-from .scanner import MAX_SCAN_BYTES, scan_archive, scan_directory
+from .rules import CompiledRules, Rule, compile_rules, load_rules, validate_pattern
+from .scanner import scan_archive, scan_directory
+from .files import MAX_SCAN_BYTES
+from .tags import TAGS
 from .typosquat import typosquat_target
 
 __all__ = [
@@ -31,8 +33,9 @@ __all__ = [
     "PhaseResult",
     "Rule",
     "ScanResult",
+    "TAGS",
     "compile_rules",
-    "load_builtin_rules",
+    "load_rules",
     "scan_archive",
     "scan_directory",
     "tree_hash",

@@ -4,28 +4,43 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
+from typing import Iterator
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _regular_files(root: Path) -> list[tuple[bytes, str, Path]]:
-    """(sort key, POSIX relative path, absolute path) of every regular file, .git/ excluded."""
-    out: list[tuple[bytes, str, Path]] = []
+def walk_tree(root: Path) -> Iterator[tuple[str, str, os.DirEntry]]:
+    """(kind, POSIX relative path, entry) below root, never following links, .git/ excluded.
+
+    kind is "file", "symlink", "fifo", "device" or "other"; directories are walked, not yielded.
+    """
     stack = [(root, "")]
     while stack:
         directory, prefix = stack.pop()
         with os.scandir(directory) as it:
             for entry in it:
                 rel = f"{prefix}{entry.name}"
-                if entry.is_dir(follow_symlinks=False):
-                    if rel == ".git":
-                        continue
-                    stack.append((Path(entry.path), rel + "/"))
+                if entry.is_symlink():
+                    yield "symlink", rel, entry
+                elif entry.is_dir(follow_symlinks=False):
+                    if rel != ".git":
+                        stack.append((Path(entry.path), rel + "/"))
                 elif entry.is_file(follow_symlinks=False):
-                    out.append((rel.encode("utf-8", "surrogateescape"), rel, Path(entry.path)))
+                    yield "file", rel, entry
+                else:
+                    mode = entry.stat(follow_symlinks=False).st_mode
+                    yield ("fifo" if stat.S_ISFIFO(mode) else "device" if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode))
+                           else "other"), rel, entry
+
+
+def _regular_files(root: Path) -> list[tuple[bytes, str, Path]]:
+    """(sort key, POSIX relative path, absolute path) of every regular file, .git/ excluded."""
+    out = [(rel.encode("utf-8", "surrogateescape"), rel, Path(entry.path))
+           for kind, rel, entry in walk_tree(root) if kind == "file"]
     out.sort(key=lambda t: t[0])
     return out
 

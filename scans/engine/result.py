@@ -17,11 +17,16 @@ class Finding:
     line: int
     excerpt: str
     points: int
-    message: str
+    message: str  # the human title (a signature's description, or the engine check's sentence)
+
+    @property
+    def title(self) -> str:
+        return self.message
 
     def summary(self) -> str:
+        """"title [rule id] in file:line": the one line every surface shows for this finding."""
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{self.message} in {where}"[:MAX_FINDING_CHARS]
+        return f"{self.message} [{self.rule_id}] in {where}"[:MAX_FINDING_CHARS]
 
 
 @dataclass

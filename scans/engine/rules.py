@@ -1,4 +1,8 @@
-"""Detection rules: the Rule type, the built-in pack, and RE2 compilation into one-pass sets."""
+"""Detection rules: the Rule type, reading a pack, and RE2 compilation into one-pass sets.
+
+The engine is given its rules (a list, or the path of a JSON pack); it knows nothing of where
+the server or the CLI keep them. The repository's built-in pack's path is domain.pack.BUILTIN_PACK_PATH.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,6 @@ from domain.patterns import PATTERN_PREFIX as _PREFIX
 from domain.patterns import compile_pattern, pattern_options
 
 from .errors import InvalidPattern
-
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-BUILTIN_PACK = REPO_ROOT / "signatures" / "data" / "builtin_pack.json"
 
 # Patterns per RE2 set: a set compiles into one DFA; splitting keeps each DFA inside max_mem.
 _SET_CHUNK = 60
@@ -32,6 +33,12 @@ class Rule:
     weight: int
     ecosystem: str = "generic"
     file_globs: tuple[str, ...] = field(default_factory=tuple)
+    tags: frozenset[str] = frozenset()  # capability tags (tags.py); combinations read these
+
+    @property
+    def title(self) -> str:
+        """The human title a finding of this rule shows everywhere (the rule id goes beside it)."""
+        return self.description or self.name
 
     @classmethod
     def from_dict(cls, d: dict) -> "Rule":
@@ -39,6 +46,9 @@ class Rule:
         globs = d.get("file_globs") or ()
         if isinstance(globs, str):
             globs = (globs,)
+        tags = d.get("tags") or ()
+        if isinstance(tags, str):
+            tags = (tags,)
         return cls(
             id=str(d["id"]),
             phase=int(d["phase"]),
@@ -49,6 +59,7 @@ class Rule:
             weight=int(d.get("weight", 1)),
             ecosystem=str(d.get("ecosystem") or "generic"),
             file_globs=tuple(str(g) for g in globs),
+            tags=frozenset(str(t) for t in tags),
         )
 
 
@@ -65,9 +76,9 @@ def validate_pattern(pattern: str, rule_id: str = "") -> None:
         raise InvalidPattern(rule_id, f"not a valid RE2 pattern: {msg}") from None
 
 
-def load_builtin_rules(path: str | Path | None = None) -> list[Rule]:
-    """Read the built-in signature pack shipped with the repository."""
-    with open(path or BUILTIN_PACK, encoding="utf-8") as fh:
+def load_rules(path: str | Path) -> list[Rule]:
+    """Read a JSON pack (a list of signature dicts, the shape GET /v1/signatures returns)."""
+    with open(path, encoding="utf-8") as fh:
         return [Rule.from_dict(d) for d in json.load(fh)]
 
 

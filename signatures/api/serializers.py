@@ -16,6 +16,7 @@ class SignatureOutputSerializer(serializers.Serializer):
     weight = serializers.IntegerField()
     ecosystem = serializers.ChoiceField(choices=Ecosystem.values)
     file_globs = serializers.ListField(child=serializers.CharField())
+    tags = serializers.ListField(child=serializers.CharField(), help_text="Capability tags (beyond the API reference)")
     status = serializers.ChoiceField(choices=SignatureStatus.values, help_text="withdrawn = tombstone: drop it")
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()

@@ -4,7 +4,8 @@ import io
 import json
 import tarfile
 
-from scans.engine import load_builtin_rules, tree_hash, verdict_for_score
+from domain.pack import BUILTIN_PACK_PATH
+from scans.engine import load_rules, tree_hash, verdict_for_score
 
 from tests.cli.conftest import EVIL_NPM_PACKAGE, quarantine_ids, write_tree
 
@@ -73,7 +74,7 @@ def test_offline_scans_use_the_built_in_pack(offline_sigil, evil_package):
     proc = offline_sigil("scan", evil_package)
 
     assert proc.returncode == 2
-    assert f"{len(load_builtin_rules())} from the built-in pack" in proc.stdout
+    assert f"{len(load_rules(BUILTIN_PACK_PATH))} from the built-in pack" in proc.stdout
 
 
 def test_a_stored_login_with_the_server_down_still_scans_with_the_built_in_pack(offline_sigil, evil_package):
@@ -176,3 +177,16 @@ def test_a_terminal_gets_colour_unless_no_color_is_set(offline_sigil, evil_packa
     assert code == code_plain == 2
     assert "\x1b[1;31mCRITICAL\x1b[0m" in coloured or "\x1b[31;1mHIGH\x1b[0m" in coloured
     assert "\x1b[1;31m" not in plain and "\x1b[31;1m" not in plain
+
+
+def test_a_finding_has_one_title_with_its_rule_id_in_the_report_json_and_sarif(offline_sigil, evil_package):
+    rule = next(r for r in load_rules(BUILTIN_PACK_PATH) if r.id == "sig_001")  # npm install script that downloads and runs
+    title = f"{rule.description} [{rule.id}]"
+
+    text = offline_sigil("scan", evil_package).stdout
+    _, body = offline_sigil.json("scan", evil_package, "--json")
+    _, sarif = offline_sigil.json("scan", evil_package, "--sarif")
+
+    assert f"{rule.description}  [{rule.id}," in text
+    assert any(f.startswith(title + " in package.json:") for f in body["phases"][0]["findings"])
+    assert title in {r["message"]["text"] for r in sarif["runs"][0]["results"]}

@@ -157,3 +157,20 @@ def test_test_pattern_view_needs_view_permission():
     client = Client()
     client.force_login(staff)
     assert client.post(TEST_PATTERN, {"pattern": "a", "text": "a"}).status_code == 403
+
+
+def test_the_admin_form_offers_tags_as_a_multiple_choice_of_the_vocabulary(analyst_client):
+    page = analyst_client.get(ADD)
+    assert b'type="checkbox" name="tags" value="exec"' in page.content
+    assert b'value="browser-store"' in page.content
+
+    response = analyst_client.post(ADD, form_data(tags=["exec", "bot-channel"]))
+    assert response.status_code == 302
+    assert Signature.objects.get().tags == ["exec", "bot-channel"]
+
+
+def test_the_admin_form_refuses_a_tag_outside_the_vocabulary(analyst_client):
+    response = analyst_client.post(ADD, form_data(tags=["exec", "made-up"]))
+    assert response.status_code == 200
+    assert "tags" in response.context["adminform"].form.errors
+    assert Signature.objects.count() == 0

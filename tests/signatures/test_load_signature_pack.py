@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from signatures.constants import Severity, SignatureStatus
 from signatures.models import Signature
+from signatures.selectors import combination_tags_uncarried
 from signatures.services import signature_withdraw
 from tests.signatures.factories import make_signature
 
@@ -125,3 +126,12 @@ def test_the_shipped_pack_loads_on_an_empty_database_and_is_idempotent(tmp_path)
     before = snapshot()
     assert "0 created, 0 updated" in load(copy)
     assert snapshot() == before
+
+
+def test_the_shipped_pack_carries_every_tag_a_combination_needs_until_one_is_withdrawn():
+    call_command("load_signature_pack", stdout=StringIO(), stderr=StringIO())
+    assert Signature.objects.get(public_id="sig_115").tags == ["shell"]
+    assert combination_tags_uncarried() == set()
+
+    signature_withdraw(signature=Signature.objects.get(public_id="sig_115"))  # the only "shell" signature
+    assert combination_tags_uncarried() == {"shell"}

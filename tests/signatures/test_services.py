@@ -122,3 +122,16 @@ def test_fingerprint_changes_on_create_update_and_withdraw():
     seen.add(signatures_fingerprint())
     assert len(seen) == 4
     assert signatures_fingerprint() == signatures_fingerprint()
+
+
+@pytest.mark.parametrize("tags", [["not-a-tag"], "exec", [["exec"]], ["exec", "exec"]])
+def test_tags_must_come_from_the_vocabulary(tags):
+    with pytest.raises(ValidationError) as excinfo:
+        make_signature(tags=tags)
+    assert "tags" in excinfo.value.message_dict
+
+
+def test_tags_are_stored_and_updated():
+    signature = make_signature(tags=["exec"])
+    signature_update(signature=signature, tags=["fetch", "send"])
+    assert Signature.objects.get(pk=signature.pk).tags == ["fetch", "send"]

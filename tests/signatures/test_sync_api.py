@@ -25,7 +25,7 @@ def test_anonymous_request_gets_401(api):
 
 def test_full_sync_returns_active_signatures_in_the_reference_shape(alice_api):
     make_signature(phase=1, name="npm_postinstall_exec", pattern=r"\"postinstall\"\s*:", severity="critical",
-                   weight=10, ecosystem="npm", file_globs=["package.json"])
+                   weight=10, ecosystem="npm", file_globs=["package.json"], tags=["exec", "fetch"])
     make_signature()
     response = alice_api.get(URL)
     assert response.status_code == 200
@@ -37,7 +37,7 @@ def test_full_sync_returns_active_signatures_in_the_reference_shape(alice_api):
     assert first == {
         "id": "sig_001", "phase": 1, "name": "npm_postinstall_exec", "description": "Test rule",
         "pattern": r"\"postinstall\"\s*:", "severity": "critical", "weight": 10, "ecosystem": "npm",
-        "file_globs": ["package.json"], "status": "active", "withdrawn_at": None,
+        "file_globs": ["package.json"], "tags": ["exec", "fetch"], "status": "active", "withdrawn_at": None,
         "created_at": stored.created_at.strftime(TIME_FORMAT), "updated_at": stored.updated_at.strftime(TIME_FORMAT),
     }
     assert response["X-RateLimit-Limit"] == "120"

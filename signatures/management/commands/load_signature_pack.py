@@ -1,13 +1,13 @@
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from domain.pack import BUILTIN_PACK_PATH
 from signatures.services import signature_pack_load
 
-DEFAULT_PACK = Path(settings.BASE_DIR) / "signatures" / "data" / "builtin_pack.json"
+DEFAULT_PACK = BUILTIN_PACK_PATH
 
 
 class Command(BaseCommand):

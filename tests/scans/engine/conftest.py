@@ -6,12 +6,19 @@ import zipfile
 
 import pytest
 
-from scans.engine import compile_rules, load_builtin_rules
+from scans.engine import compile_rules
+from domain.pack import BUILTIN_PACK_PATH
+from scans.engine import load_rules
+
+
+def builtin_rules():
+    """The repository's built-in pack as engine rules."""
+    return load_rules(BUILTIN_PACK_PATH)
 
 
 @pytest.fixture(scope="session")
 def rules():
-    return compile_rules(load_builtin_rules())
+    return compile_rules(builtin_rules())
 
 
 def make_tgz(files: dict[str, str | bytes], root: str = "package/") -> bytes:
@@ -43,3 +50,11 @@ def write_tree(root, files: dict[str, str | bytes]) -> None:
             path.write_text(content)
         else:
             path.write_bytes(content)
+
+
+_RULE_NAMES = {r.id: r.name for r in builtin_rules()}
+
+
+def rule_names(findings) -> set[str]:
+    """The pack names of the signatures behind findings (engine checks keep their eng_ id)."""
+    return {_RULE_NAMES.get(f.rule_id, f.rule_id) for f in findings}

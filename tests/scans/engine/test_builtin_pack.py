@@ -5,10 +5,12 @@ import json
 import pytest
 import re2
 
-from scans.engine import Rule, load_builtin_rules
-from scans.engine.rules import BUILTIN_PACK
+from scans.engine import TAGS, Rule
+from domain.pack import BUILTIN_PACK_PATH
 
-PACK = json.loads(BUILTIN_PACK.read_text())
+from .conftest import builtin_rules
+
+PACK = json.loads(BUILTIN_PACK_PATH.read_text())
 
 
 def test_pack_is_a_list_of_unique_sequential_ids():
@@ -23,10 +25,19 @@ def test_pack_covers_every_phase_and_ecosystem():
     assert 60 <= len(PACK) <= 150
 
 
-def test_load_builtin_rules_returns_rules():
-    rules = load_builtin_rules()
+def test_builtin_rules_returns_rules_with_their_tags():
+    rules = builtin_rules()
     assert len(rules) == len(PACK)
     assert all(isinstance(r, Rule) for r in rules)
+    by_id = {r.id: r for r in rules}
+    assert by_id["sig_018"].tags == {"exec"}
+    assert by_id["sig_059"].tags == {"fetch", "send"}
+
+
+def test_pack_tags_come_from_the_vocabulary():
+    for entry in PACK:
+        assert isinstance(entry["tags"], list)
+        assert set(entry["tags"]) <= set(TAGS), entry["id"]
 
 
 @pytest.mark.parametrize("entry", PACK, ids=[e["id"] + "_" + e["name"] for e in PACK])

@@ -9,7 +9,7 @@ import json
 
 from scans.engine import scan_archive
 
-from .conftest import make_tgz
+from .conftest import make_tgz, rule_names
 
 BLOCKING = ("high", "critical")
 
@@ -99,7 +99,7 @@ def test_node_ipc_geo_targeted_file_overwrite(rules):
     assert result.verdict in BLOCKING
     rule_ids = result.rule_ids()
     assert "eng_encoded_payload" in rule_ids
-    names = {f.message for f in result.findings}
+    names = rule_names(result.findings)
     assert "geo_targeted" in names and "ip_geolocation_lookup" in names
 
 
@@ -128,7 +128,7 @@ def test_shai_hulud_self_replicating_worm(rules):
     result = scan_archive(make_tgz(files), rules, filename="tinycolor-4.1.1.tgz", ecosystem="npm")
     assert result.verdict == "critical"
     bundle_findings = [f for f in result.findings if f.file.endswith("bundle.js")]
-    names = {f.message for f in bundle_findings}
+    names = rule_names(bundle_findings)
     assert {"secret_scanner_tool", "npm_token_publish", "github_workflow_write", "env_dump_serialised"} <= names
     assert result.phase(1).score > 0 and result.phase(4).score > 0
 

@@ -6,7 +6,7 @@ import pytest
 
 from scans.engine import scan_archive
 
-from .conftest import make_tgz, make_zip
+from .conftest import make_tgz, make_zip, rule_names
 
 NPM_PKG = json.dumps({"name": "some-lib", "version": "1.0.0"})
 
@@ -37,11 +37,11 @@ CASES = [
 def test_phase_detection(rules, case):
     _id, phase, eco, files, expected = case
     result = scan_archive(make_tgz(files), rules, filename="p.tgz", ecosystem=eco)
-    hits = [f for f in result.findings if f.message == expected or f.rule_id == expected]
+    hits = [f for f in result.findings if rule_names([f]) == {expected} or f.rule_id == expected]
     assert hits, [f.message for f in result.findings]
     assert all(f.phase == phase for f in hits)
     assert result.phase(phase).score > 0
-    assert any(s.startswith(expected) for s in result.phase(phase).findings)
+    assert any(s.startswith(f"{hits[0].title} [{hits[0].rule_id}] in ") for s in result.phase(phase).findings)
 
 
 def test_binary_and_hidden_files_are_provenance(rules):
@@ -56,5 +56,5 @@ def test_binary_and_hidden_files_are_provenance(rules):
 def test_pth_startup_hook_in_wheel_is_install_time(rules):
     pth = "import os, base64; exec(base64.b64decode('cHJpbnQoMSk='))\n"
     result = scan_archive(make_zip({"evil_init.pth": pth, "pkg/__init__.py": ""}), rules, filename="pkg-1.0-py3-none-any.whl")
-    assert "pth_executes_code" in {f.message for f in result.findings}
+    assert "pth_executes_code" in rule_names(result.findings)
     assert result.phase(1).score > 0

@@ -4,7 +4,7 @@ import base64
 
 from scans.engine import scan_archive, scan_directory
 
-from .conftest import make_tgz, make_zip, write_tree
+from .conftest import make_tgz, make_zip, rule_names, write_tree
 
 BLOCKING = ("high", "critical")
 
@@ -36,7 +36,7 @@ def test_setup_py_cmdclass_install_exfiltrating_env_is_critical(rules):
     assert result.verdict == "critical"
     assert result.phase(1).score > 0 and result.phase(4).score > 0 and result.phase(3).score > 0
     setup_findings = [f for f in result.findings if f.file.endswith("setup.py")]
-    assert {"setup_install_command_override", "env_dump_serialised"} <= {f.message for f in setup_findings}
+    assert {"setup_install_command_override", "env_dump_serialised"} <= rule_names(setup_findings)
 
 
 def test_base64_exec_in_init_is_blocking(rules):
@@ -46,7 +46,7 @@ def test_base64_exec_in_init_is_blocking(rules):
     result = scan_archive(data, rules, filename="colorfull-1.0-py3-none-any.whl", ecosystem="pypi")
     assert result.verdict in BLOCKING
     assert "eng_encoded_payload" in result.rule_ids()
-    assert any("(decoded blob" in f.file and f.message == "shell_download_pipe" for f in result.findings)
+    assert any("(decoded blob" in f.file and rule_names([f]) == {"shell_download_pipe"} for f in result.findings)
 
 
 def test_windows_stealer_in_setup_py_is_critical(rules):

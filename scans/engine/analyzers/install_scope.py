@@ -1,0 +1,88 @@
+"""Install-time scope: which files really run when the package is installed.
+
+setup.py runs, and so do the modules it imports from the package; npm lifecycle scripts run, and
+so do the files they name, a few levels deep. Those files get install-time weight (files.locate).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+
+import re2
+
+from ..files import FileInfo
+
+_PY_IMPORT = re.compile(rb"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
+_FILE_REF = re2.compile(r"[\w./-]+\.(?:js|cjs|mjs|sh|bat|cmd|ps1|py)\b")
+MAX_IMPORT_SCAN = 200_000
+# An install-time module this small pulls in a few of its own imports (not a whole library).
+SMALL_MODULE_BYTES = 16_000
+MAX_FOLLOWED_IMPORTS = 4
+FOLLOW_DEPTH = 3
+
+
+def local_imports(info: FileInfo, by_role: dict[str, FileInfo], here: str | None = None) -> set[str]:
+    """Files of the package that info imports (absolute imports, or relative ones from here)."""
+    found: set[str] = set()
+    for m in _PY_IMPORT.finditer(info.data[:MAX_IMPORT_SCAN]):
+        raw = (m.group(1) or m.group(2)).decode("ascii", "replace")
+        mod = raw.lstrip(".")
+        if not mod:
+            continue
+        path = mod.replace(".", "/")
+        if raw.startswith(".") and here is not None:
+            base = posixpath.join(here, path)
+            cands: tuple[str, ...] = (f"{base}.py", f"{base}/__init__.py")
+        else:
+            cands = (f"{path}.py", f"{path}/__init__.py", f"src/{path}.py", f"src/{path}/__init__.py")
+        for cand in cands:
+            if cand in by_role:
+                found.add(cand)
+                break
+    return found
+
+
+def follow_install_targets(targets: set[str], by_role: dict[str, FileInfo], depth: int = FOLLOW_DEPTH) -> set[str]:
+    """Add files that install scripts name (preinstall.js running preinstall.sh), a few levels deep."""
+    found = {t for t in targets if t in by_role}
+    frontier = set(found)
+    base_dir = posixpath.dirname(by_role["package.json"].role) if "package.json" in by_role else ""
+    by_base: dict[str, list[str]] = defaultdict(list)
+    for role in by_role:
+        by_base[posixpath.basename(role)].append(role)
+    for _ in range(depth):
+        nxt: set[str] = set()
+        for role in frontier:
+            info = by_role[role]
+            if role.endswith(".py") and len(info.data) < SMALL_MODULE_BYTES:
+                for cand in sorted(local_imports(info, by_role, posixpath.dirname(role)))[:MAX_FOLLOWED_IMPORTS]:
+                    if cand not in found:
+                        found.add(cand)
+                        nxt.add(cand)
+            for m in _FILE_REF.finditer(info.data[:MAX_IMPORT_SCAN]):
+                name = m.group(0).decode("utf-8", "replace")
+                joined = posixpath.normpath(posixpath.join(posixpath.dirname(role), name))
+                # A path that does not resolve may still name a file elsewhere ("lib/x.js" from a script in
+                # bin/); a bare name only counts next to the script or at the package root.
+                tail = name.lstrip("./")
+                alts = [c for c in by_base.get(posixpath.basename(name), [])[:3]
+                        if (c.endswith("/" + tail) if "/" in tail else posixpath.dirname(c) in (posixpath.dirname(role), base_dir))]
+                for cand in ([joined] if joined in by_role else alts):
+                    if cand in by_role and cand not in found:
+                        found.add(cand)
+                        nxt.add(cand)
+        frontier = nxt
+        if not frontier:
+            break
+    return found | targets
+
+
+def install_targets(by_role: dict[str, FileInfo], script_targets: set[str]) -> set[str]:
+    """Every file that runs at install: what npm scripts name, what setup.py imports, and what those run."""
+    targets = set(script_targets)
+    setup_py = by_role.get("setup.py")
+    if setup_py is not None:
+        targets |= local_imports(setup_py, by_role)
+    return follow_install_targets(targets, by_role)

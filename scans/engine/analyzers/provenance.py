@@ -1,0 +1,100 @@
+"""Provenance: shipped binaries, compiled code without source, hidden files, packed lines, special
+archive entries (links, devices, escaping paths) and a name that imitates a popular package."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+import re2
+
+from .. import scoring as W
+from ..archive import Entry
+from ..decode import binary_kind
+from ..files import MAX_SCAN_BYTES, NATIVE_EXT, FileInfo
+from ..hits import RawHit
+from ..match import MAX_EXCERPT
+from ..typosquat import typosquat_target
+
+COMMON_HIDDEN = {".gitignore", ".npmignore", ".gitattributes", ".editorconfig", ".eslintrc", ".eslintrc.js",
+                 ".eslintrc.json", ".eslintrc.yml", ".eslintignore", ".prettierrc", ".prettierignore",
+                 ".travis.yml", ".babelrc", ".nycrc", ".coveragerc", ".pre-commit-config.yaml", ".flake8",
+                 ".readthedocs.yml", ".readthedocs.yaml", ".gitmodules", ".mailmap", ".npmrc", ".nvmrc",
+                 ".jshintrc", ".istanbul.yml", ".taprc", ".mocharc.js", ".mocharc.yml", ".browserslistrc",
+                 ".dockerignore", ".git-blame-ignore-revs", ".pylintrc", ".isort.cfg", ".bumpversion.cfg",
+                 ".zuul.yaml", ".stestr.conf", ".hgignore", ".hgtags", ".clang-format", ".gitkeep", ".keep",
+                 ".document", ".yardopts", ".airtap.yml", ".jscsrc", ".zuul.yml", ".npmrc.example",
+                 ".markdownlint.json", ".lintstagedrc", ".huskyrc", ".release-it.json", ".cirrus.yml",
+                 ".codecov.yml", ".c8rc.json", ".attw.json", ".tool-versions", ".python-version"}
+COMMON_HIDDEN_PREFIXES = (".eslintrc", ".prettierrc", ".babelrc", ".github")
+_EXECISH = re2.compile(r"\b(?:exec|eval|b64decode|decompress|marshal|__import__|compile)\b")
+LONG_LINE_CHARS = 5000
+LONG_LINE_MIN_FILE = 2000
+SPECIAL_TITLES = {"symlink": "symbolic link", "hardlink": "hard link", "device": "device file", "fifo": "named pipe",
+                  "unsafe_path": "path escaping the package root", "other": "special archive entry"}
+
+
+def provenance(files: list[FileInfo]) -> list[RawHit]:
+    hits: list[RawHit] = []
+    py_sources = {f.role[:-1] for f in files if f.role.endswith(".py")}
+    for info in files:
+        base = info.base
+        ext = info.ext
+        kind = binary_kind(info.data[:8])
+        if kind:
+            if ext in NATIVE_EXT:
+                hits.append(RawHit("eng_native_binary", 6, "low", info, 0, f"{kind} {ext}", W.NATIVE_BINARY,
+                                   "native extension binary"))
+            else:
+                pts = (W.EXECUTABLE if not info.install_time else W.EXECUTABLE_AT_INSTALL) * min(info.mult, 1.0)
+                hits.append(RawHit("eng_executable", 6, "medium", info, 0, kind, pts, f"{kind} executable shipped in package"))
+        elif ext == ".pyc" and info.role[:-1] not in py_sources and "__pycache__/" not in info.role:
+            hits.append(RawHit("eng_pyc_only", 6, "medium", info, 0, "compiled python", W.PYC_ONLY * min(info.mult, 1.0),
+                               "compiled Python without source"))
+        elif ext in (".exe", ".scr", ".msi", ".dll"):
+            hits.append(RawHit("eng_executable", 6, "medium", info, 0, ext, W.EXECUTABLE * min(info.mult, 1.0),
+                               "Windows executable shipped in package"))
+        if base.startswith(".") and base not in COMMON_HIDDEN and not base.startswith(COMMON_HIDDEN_PREFIXES):
+            hits.append(RawHit("eng_hidden_file", 6, "low", info, 0, base, W.HIDDEN_FILE, "hidden file"))
+        if info.lang == "python" and info.size > LONG_LINE_MIN_FILE:
+            longest_line = max(info.data[:MAX_SCAN_BYTES].split(b"\n"), key=len)
+            if len(longest_line) > LONG_LINE_CHARS and _EXECISH.search(longest_line):
+                hits.append(RawHit("eng_long_line", 5, "medium", info, 0, f"{len(longest_line)} chars on one line", W.LONG_LINE,
+                                   "very long line in Python source (packed or obfuscated code)"))
+    return hits
+
+
+def special_entries(specials: list[Entry]) -> list[RawHit]:
+    """Links, devices, pipes and escaping paths: reported, never followed."""
+    hits: list[RawHit] = []
+    for entry in specials:
+        info = FileInfo(entry.path, entry.path, b"", 0, False)
+        excerpt = f"{entry.path} -> {entry.target}" if entry.target else entry.path
+        pts = W.SPECIAL_ENTRY[entry.kind]
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), entry.target)) if entry.target else ""
+        if entry.kind in ("symlink", "hardlink") and (entry.target.startswith(("/", "\\")) or resolved.startswith("..")):
+            pts = W.LINK_OUTSIDE
+        hits.append(RawHit(f"eng_{entry.kind}", 6, "high" if entry.kind == "unsafe_path" else "medium", info, 0,
+                           excerpt[:MAX_EXCERPT], pts, f"{SPECIAL_TITLES[entry.kind]} not followed"))
+    return hits
+
+
+def metadata_name(files: list[FileInfo]) -> str | None:
+    """The Name: of a top-level PKG-INFO or METADATA."""
+    for info in files:
+        if info.base in ("PKG-INFO", "METADATA") and info.role.count("/") <= 1:
+            m = re.search(rb"(?m)^Name:\s*(\S+)", info.data[:4096])
+            if m:
+                return m.group(1).decode("utf-8", "replace")
+    return None
+
+
+def typosquat(package_name: str | None, ecosystem: str | None, anchor: FileInfo | None) -> list[RawHit]:
+    if not package_name:
+        return []
+    target = typosquat_target(package_name, ecosystem)
+    if not target:
+        return []
+    anchor = anchor or FileInfo("(package name)", "", b"", 0)
+    return [RawHit("eng_typosquat", 6, "medium", anchor, 0, f"{package_name} ~ {target}", W.TYPOSQUAT,
+                   f"name '{package_name}' imitates popular package '{target}'")]

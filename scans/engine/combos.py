@@ -1,0 +1,259 @@
+"""Combinations: behaviours that are ordinary alone and suspicious together in one file.
+
+The table COMBOS is the whole logic: each row says which hits must co-occur in one file (by
+capability tag, phase and severity, never by signature id), which hit the finding points at, and
+what it is worth (scoring.py). A signature takes part through its tags (tags.py), so an analyst's
+new signature with tag "exec" joins every combination that needs "exec".
+
+Only shipped code combines: hits in tests, docs, development tooling and prose (comments,
+docstrings) are left out, and combination points shrink in big files (scoring.size_damping).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import re2
+
+from . import scoring as W
+from .files import MAX_SCAN_BYTES, QUIET_REASONS, FileInfo
+from .hits import RawHit
+
+_SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+@dataclass(frozen=True)
+class Sel:
+    """Which hits of a file a condition looks at: all given constraints must hold."""
+
+    tags: frozenset[str] = frozenset()  # carries any of these (empty: any hit)
+    phases: tuple[int, ...] = ()  # in one of these phases (empty: any phase)
+    severity: str = "low"  # at least this severe
+    unless: frozenset[str] = frozenset()  # carries none of these tags
+    signatures_only: bool = False  # a signature's match, not an engine check
+
+    def __call__(self, h: RawHit) -> bool:
+        return ((not self.tags or bool(self.tags & h.tags)) and (not self.phases or h.phase in self.phases)
+                and _SEVERITY_RANK[h.severity] >= _SEVERITY_RANK[self.severity]
+                and not (self.unless & h.tags) and (h.is_signature or not self.signatures_only))
+
+
+def tag(*names: str, phase: tuple[int, ...] = (), severity: str = "low") -> Sel:
+    return Sel(tags=frozenset(names), phases=phase, severity=severity)
+
+
+def phase(*numbers: int, severity: str = "low", unless: tuple[str, ...] = (), signatures_only: bool = False) -> Sel:
+    return Sel(phases=numbers, severity=severity, unless=frozenset(unless), signatures_only=signatures_only)
+
+
+# Conditions over one file's hits: callables (hits, file) -> bool, built from these.
+Cond = Callable[[list[RawHit], FileInfo], bool]
+
+
+@dataclass(frozen=True)
+class Has:
+    sel: Sel
+    distinct: int = 1  # at least this many different rules among the selected hits
+
+    def __call__(self, hits: list[RawHit], info: FileInfo) -> bool:
+        if self.distinct == 1:
+            return any(self.sel(h) for h in hits)
+        return len({h.rule_id for h in hits if self.sel(h)}) >= self.distinct
+
+
+@dataclass(frozen=True)
+class AllOf:
+    conds: tuple
+
+    def __call__(self, hits, info) -> bool:
+        return all(c(hits, info) for c in self.conds)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    conds: tuple
+
+    def __call__(self, hits, info) -> bool:
+        return any(c(hits, info) for c in self.conds)
+
+
+def all_of(*conds) -> AllOf:
+    return AllOf(conds)
+
+
+def any_of(*conds) -> AnyOf:
+    return AnyOf(conds)
+
+
+@dataclass(frozen=True)
+class FileIs:
+    """A condition on the file itself (see the predicates below)."""
+
+    test: Callable[[FileInfo], bool]
+
+    def __call__(self, hits, info) -> bool:
+        return self.test(info)
+
+
+def _shipped(info: FileInfo) -> bool:
+    """Full-weight code: not minified, vendored, native source or otherwise discounted."""
+    return info.mult >= 1.0
+
+
+def _hooked(info: FileInfo) -> bool:
+    """Runs without being called: install-time code, or a small top-level __init__/__main__."""
+    return info.install_time or (info.reason == "import-time code" and info.size < W.HOOKED_IMPORT_MAX_BYTES)
+
+
+def _hooked_not_installer(info: FileInfo) -> bool:
+    return _hooked(info) and not info.installer
+
+
+def _setup_py(info: FileInfo) -> bool:
+    return info.base == "setup.py"
+
+
+def _beacon_sized(info: FileInfo) -> bool:
+    return not info.is_minified_bundle and info.size <= W.BEACON_MAX_BYTES
+
+
+_HOST_ID = re2.compile(r"getpass\.getuser\(\)|socket\.gethostname\(\)|socket\.getfqdn\b|platform\.node\(\)|os\.getlogin\(\)"
+                       r"|os\.getcwd\b|os\.userInfo\(\)|os\.hostname\(\)|os\.uname\(\)|process\.cwd\(\)"
+                       r"|expanduser\(\s*['\"]~['\"]\s*\)|os\.homedir\(\)|uuid\.getnode\(\)|\.getsockname\(\)\[0\]"
+                       r"|platform\.platform\(\)|api\.ipify\.org|ipinfo\.io|ifconfig\.me|ip-api\.com|icanhazip\.com")
+
+
+@dataclass(frozen=True)
+class HostIds:
+    """The file names between least and most different host identifiers (user, host name, paths, IP)."""
+
+    least: int
+    most: int = 1 << 30
+
+    def __call__(self, hits, info) -> bool:
+        found = {m.group(0) for m in _HOST_ID.finditer(info.data[:MAX_SCAN_BYTES])}
+        return self.least <= len(found) <= self.most
+
+
+SHIPPED, HOOKED, SETUP_PY = FileIs(_shipped), FileIs(_hooked), FileIs(_setup_py)
+HOOKED_NOT_INSTALLER, BEACON_SIZED = FileIs(_hooked_not_installer), FileIs(_beacon_sized)
+
+
+@dataclass(frozen=True)
+class Combo:
+    id: str
+    title: str
+    phase: int
+    severity: str
+    points: float  # times the file's multiplier and size damping
+    when: Cond
+    anchor: Sel  # the finding points at the first (lowest line) hit this selects
+    boost_when: Cond | None = None  # then points * STRONG_COMBO_BOOST
+
+
+def _phase_pair(strong: int, weak: int) -> tuple[Cond, Cond]:
+    """strong is medium or worse (host identity alone does not count); weak is any finding, and
+    needs to be medium or worse itself outside full-weight code. Boosted when strong is high+."""
+    serious = {"severity": "medium", "unless": ("host-id",)}
+    when = all_of(Has(phase(strong, **serious)), any_of(Has(phase(weak, **serious)), all_of(Has(phase(weak)), SHIPPED)))
+    return when, Has(phase(strong, severity="high"))
+
+
+_CRED_NET, _CRED_NET_BOOST = _phase_pair(4, 3)
+_DECODE_EXEC, _DECODE_EXEC_BOOST = _phase_pair(5, 2)
+_NET_EXEC, _NET_EXEC_BOOST = _phase_pair(3, 2)
+
+COMBOS: tuple[Combo, ...] = (
+    Combo("eng_combo_endpoint_send", "sends data to an exfiltration-style endpoint", 3, "high", W.COMBO_ENDPOINT_SEND,
+          all_of(Has(phase(3, severity="high")), Has(phase(3), distinct=2)), phase(3, severity="high")),
+    Combo("eng_combo_endpoint_secrets", "reads environment or secrets in a file that talks to an exfiltration-style endpoint",
+          4, "high", W.COMBO_ENDPOINT_SECRETS,
+          all_of(Has(tag("exfil-endpoint", phase=(3,), severity="high")), Has(phase(4))),
+          tag("exfil-endpoint", phase=(3,), severity="high")),
+    Combo("eng_combo_reverse_shell", "connects a socket and runs a shell or received commands (reverse shell)",
+          3, "critical", W.COMBO_REVERSE_SHELL,
+          all_of(Has(tag("socket-connect")), any_of(Has(tag("shell")), all_of(Has(tag("socket-recv")), Has(tag("exec"))))),
+          tag("socket-connect")),
+    Combo("eng_combo_download_run", "downloads data and runs a file it names", 3, "high", W.COMBO_DOWNLOAD_RUN,
+          all_of(Has(tag("run-dropped")), Has(tag("fetch"))), tag("fetch")),
+    # Two host identifiers and an upload, or three and any request (a GET with query parameters sends too).
+    Combo("eng_combo_host_beacon", "collects host identity (user, host name, paths) and sends data", 4, "high",
+          W.COMBO_HOST_BEACON_TWO, all_of(Has(tag("send")), BEACON_SIZED, HostIds(2, 2)), tag("send", "fetch")),
+    Combo("eng_combo_host_beacon", "collects host identity (user, host name, paths) and sends data", 4, "high",
+          W.COMBO_HOST_BEACON_MANY, all_of(Has(tag("send", "fetch")), BEACON_SIZED, HostIds(3)), tag("send", "fetch")),
+    Combo("eng_combo_c2_exec", "messaging-bot channel combined with command execution", 2, "high", W.COMBO_C2_EXEC,
+          all_of(Has(tag("bot-channel")), Has(tag("exec"))), tag("bot-channel")),
+    Combo("eng_combo_layered_obfuscation", "several independent obfuscation techniques in one file", 5, "high",
+          W.COMBO_LAYERED_OBFUSCATION,
+          all_of(Has(phase(5, severity="medium", signatures_only=True), distinct=2),
+                 Has(phase(5, severity="high", signatures_only=True)), SHIPPED),
+          phase(5, severity="medium", signatures_only=True)),
+    Combo("eng_combo_cred_network", "reads credentials and sends data over the network", 3, "high",
+          W.COMBO_CRED_NETWORK, _CRED_NET, phase(4, 3), _CRED_NET_BOOST),
+    Combo("eng_combo_decode_exec", "decodes data and executes it", 5, "high",
+          W.COMBO_DECODE_EXEC, _DECODE_EXEC, phase(5, 2), _DECODE_EXEC_BOOST),
+    Combo("eng_combo_download_exec", "network access combined with code execution", 3, "high",
+          W.COMBO_DOWNLOAD_EXEC, _NET_EXEC, phase(3, 2), _NET_EXEC_BOOST),
+    # Install- and import-time code combines at any severity: a setup.py or __init__.py that both
+    # reaches the network and runs commands (or reads secrets) is rarely innocent.
+    Combo("eng_combo_hook_network_exec", "install/import-time code with network access and command execution", 3, "medium",
+          W.COMBO_HOOK, all_of(HOOKED_NOT_INSTALLER, Has(phase(3)), Has(phase(2))), phase(3, 2)),
+    Combo("eng_combo_hook_network_secrets", "install/import-time code with network access and environment/secret reads", 4,
+          "medium", W.COMBO_HOOK, all_of(HOOKED_NOT_INSTALLER, Has(phase(3)), Has(phase(4))), phase(3, 4)),
+    Combo("eng_combo_hook_decode_exec", "install/import-time code that decodes and executes", 5, "medium",
+          W.COMBO_HOOK, all_of(HOOKED_NOT_INSTALLER, Has(phase(5)), Has(phase(2))), phase(5, 2)),
+    Combo("eng_combo_hook_hidden_exec", "install/import-time code starting a hidden or detached process", 2, "high",
+          W.COMBO_HOOK_HIDDEN_EXEC, all_of(HOOKED, Has(tag("hidden-process")), Has(tag("exec"))), tag("hidden-process")),
+    Combo("eng_combo_install_hook_behaviour", "custom install command in a file that also runs, fetches, reads or decodes",
+          1, "high", W.COMBO_INSTALL_HOOK_BEHAVIOUR,
+          all_of(HOOKED, SETUP_PY, Has(phase(1, severity="medium")), Has(Sel(phases=(2, 3, 4, 5), unless=frozenset({"env-read"})))),
+          phase(1, severity="medium")),
+)
+
+
+def _walk(node) -> Iterator[object]:
+    yield node
+    for child in getattr(node, "conds", ()):
+        yield from _walk(child)
+    if isinstance(node, Has):
+        yield node.sel
+
+
+def combo_tags(combos: tuple[Combo, ...] = COMBOS) -> set[str]:
+    """Every tag a combination needs (a tag no active signature carries makes its rows dead)."""
+    found: set[str] = set()
+    for combo in combos:
+        for node in (*_walk(combo.when), combo.anchor, *(_walk(combo.boost_when) if combo.boost_when else ())):
+            if isinstance(node, Sel):
+                found |= node.tags | node.unless
+    return found
+
+
+def _combinable(h: RawHit) -> bool:
+    """Co-occurrence means something in shipped code, not in tests, docs or prose."""
+    return (not h.rule_id.startswith("eng_combo") and bool(h.file.role) and not h.prose
+            and h.file.reason not in QUIET_REASONS)
+
+
+def combine(hits: list[RawHit]) -> list[RawHit]:
+    """The combination findings of every file's hits."""
+    by_file: dict[str, list[RawHit]] = defaultdict(list)
+    for h in hits:
+        if _combinable(h):
+            by_file[h.file.path].append(h)
+    out: list[RawHit] = []
+    for group in by_file.values():
+        info = group[0].file
+        damp = W.size_damping(info.size)
+        for combo in COMBOS:
+            if not combo.when(group, info):
+                continue
+            first = min((h for h in group if combo.anchor(h)), key=lambda h: h.line or 1 << 30)
+            pts = combo.points
+            if combo.boost_when is not None and combo.boost_when(group, info):
+                pts *= W.STRONG_COMBO_BOOST
+            out.append(RawHit(combo.id, combo.phase, combo.severity, info, first.line, first.excerpt,
+                              pts * info.mult * damp, combo.title))
+    return out
