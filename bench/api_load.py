@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -180,23 +181,10 @@ def run_wrk(args, workdir: Path, url: str, name: str, paths: list[str], tokens_f
     return result
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/sigil_bench")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
-    parser.add_argument("--threats", type=int, default=1_000_000)
-    parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--web-workers", type=int, default=None, help="WEB_CONCURRENCY (default: gunicorn.conf.py's)")
-    parser.add_argument("--only", action="append", default=[], metavar="NAME",
-                        help="run only this endpoint besides the baselines (repeatable), e.g. 'scan ingest'")
-    parser.add_argument("--json", type=Path, help="also write the results here")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("api_load: install wrk (apt-get install wrk)")
-
+@contextmanager
+def bench_stack(args, *, packages: int = 0):
+    """Release, seed threats (and packages), make bench users, start scripts/prod on a free port;
+    yields (url, workdir, tokens_file, env) and stops the stack afterwards."""
     port = free_port()
     state = Path(tempfile.mkdtemp(prefix="sigil-bench-"))
     env = {
@@ -214,28 +202,60 @@ def main():
     os.environ.update({k: v for k, v in env.items() if k != "PORT"})
     ensure_database(args.database_url)
 
-    print(f"api_load: release (migrations, signature pack) on {args.database_url}", flush=True)
+    print(f"bench: release (migrations, signature pack) on {args.database_url}", flush=True)
     prod("release", env)
     import django
 
     django.setup()
-    from bench.seed_threats import seed, threat_hash
+    from bench.seed_threats import seed, seed_packages
 
     started = time.monotonic()
     added = seed(args.threats)
-    print(f"api_load: threats: {added} added, {args.threats} present ({time.monotonic() - started:.0f} s)", flush=True)
-    workdir = state
-    tokens_file = workdir / "tokens"
+    print(f"bench: threats: {added} added, {args.threats} present ({time.monotonic() - started:.0f} s)", flush=True)
+    if packages:
+        added = seed_packages(packages)
+        print(f"bench: packages: {added} added, {packages} present ({time.monotonic() - started:.0f} s)", flush=True)
+    tokens_file = state / "tokens"
     tokens_file.write_text("\n".join(bench_users(args.users)) + "\n")
 
-    print(f"api_load: starting the stack (scripts/prod start) on port {port}", flush=True)
+    print(f"bench: starting the stack (scripts/prod start) on port {port}", flush=True)
     started_stack = prod("start", env, check=False)
     if started_stack.returncode != 0:
         print(started_stack.stdout, file=sys.stderr)
-        raise SystemExit("api_load: the stack did not start")
-    url = f"http://127.0.0.1:{port}"
+        raise SystemExit("bench: the stack did not start")
     try:
+        yield f"http://127.0.0.1:{port}", state, tokens_file, env
+    finally:
+        stopped = prod("stop", env, check=False)
+        print(stopped.stdout.strip().splitlines()[-1] if stopped.stdout.strip() else "", flush=True)
+
+
+def stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of bench_stack and run_wrk, shared with bench/lookup_load.py."""
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/sigil_bench")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--threats", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--web-workers", type=int, default=None, help="WEB_CONCURRENCY (default: gunicorn.conf.py's)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    stack_arguments(parser)
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="run only this endpoint besides the baselines (repeatable), e.g. 'scan ingest'")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("api_load: install wrk (apt-get install wrk)")
+
+    with bench_stack(args) as (url, workdir, tokens_file, env):
         import requests
+
+        from bench.seed_threats import threat_hash
 
         token = tokens_file.read_text().split()[0]
         full = requests.get(url + "/v1/signatures", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
@@ -263,9 +283,6 @@ def main():
         answered = [line for f in workdir.glob("scan_ingest.created.*") for line in f.read_text().split()]
         found = set(Scan.objects.filter(public_id__in=answered).values_list("public_id", flat=True))
         missing = [scan_id for scan_id in answered if scan_id not in found]
-    finally:
-        stopped = prod("stop", env, check=False)
-        print(stopped.stdout.strip().splitlines()[-1] if stopped.stdout.strip() else "", flush=True)
 
     baseline = (results[0]["rps"] + results[-1]["rps"]) / 2
     print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.threats:,} threats, "

@@ -58,13 +58,68 @@ def seed(count: int) -> int:
     return count - existing
 
 
+def bench_package(index: int) -> tuple[str, str, str]:
+    """Bench package i: (ecosystem, name, malicious version); threat i lists that version."""
+    ecosystem = "npm" if index % 2 else "pypi"
+    return ecosystem, f"sigil-bench-pkg-{index}", f"1.{index % 7}.{index % 11}"
+
+
+def seed_packages(count: int) -> int:
+    """Give the first `count` bench threats a package each: an exact version, and on every other one an
+    OSV range (introduced 2.0.0, fixed 3.0.0). Returns how many were added."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from intel.models import Package, PackageVersion, Threat, ThreatRange
+
+    if connection.vendor != "postgresql" or "bench" not in connection.settings_dict["NAME"]:
+        raise SystemExit("seed_threats: use a PostgreSQL database whose name contains 'bench'")
+    existing = Package.objects.filter(name__startswith="sigil-bench-pkg-").count()
+    if existing >= count:
+        return 0
+    through = Threat.package_versions.through
+    threat_ids = dict(Threat.objects.filter(year=YEAR, sequence__gt=existing, sequence__lte=count)
+                      .values_list("sequence", "id"))
+    now = "2026-01-01 00:00:00+00"
+
+    def copy(model, fields, rows):
+        table, columns = model._meta.db_table, ", ".join(model._meta.get_field(f).column for f in fields)
+        with connection.cursor() as cursor:
+            with cursor.connection.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as stream:
+                for row in rows:
+                    stream.write_row(row)
+
+    copy(Package, ["ecosystem", "name", "created_at"],
+         (bench_package(i)[:2] + (now,) for i in range(existing, count)))
+    package_ids = dict(Package.objects.filter(name__startswith="sigil-bench-pkg-").values_list("name", "id"))
+    copy(PackageVersion, ["package", "version", "created_at"],
+         ((package_ids[bench_package(i)[1]], bench_package(i)[2], now) for i in range(existing, count)))
+    version_ids = dict(((name, version), pk) for pk, name, version in PackageVersion.objects.filter(
+        package__name__startswith="sigil-bench-pkg-").values_list("id", "package__name", "version"))
+    copy(through, ["threat", "packageversion"],
+         ((threat_ids[i + 1], version_ids[bench_package(i)[1:]]) for i in range(existing, count)))
+    copy(ThreatRange, ["threat", "package", "range_type", "introduced", "fixed", "last_affected"],
+         ((threat_ids[i + 1], package_ids[bench_package(i)[1]], "ECOSYSTEM", "2.0.0", "3.0.0", "")
+          for i in range(existing, count) if i % 2 == 0))
+    with connection.cursor() as cursor:
+        for model in (Package, PackageVersion, through, ThreatRange):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    return count - existing
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--packages", type=int, default=0, help="give this many of them a package (seed_packages)")
     args = parser.parse_args()
     started = time.monotonic()
     added = seed(args.count)
     print(f"seed_threats: {added} added, {args.count} bench threats present ({time.monotonic() - started:.1f} s)")
+    if args.packages:
+        added = seed_packages(args.packages)
+        print(f"seed_threats: {added} packages added, {args.packages} present ({time.monotonic() - started:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from intel.constants import MatchBasis
+from intel.matching import PackageQuery, ThreatMatch, threat_matches
 from intel.selectors import threats_changed_since, threats_matching
 from marketplace.constants import ECOSYSTEM_BY_SOURCE, VerificationStatus
 from marketplace.models import Verification, WebhookDelivery
@@ -70,3 +72,57 @@ def verification_wait(*, verification: Verification, seconds: float) -> Verifica
 
 def webhook_deliveries(*, verification: Verification) -> QuerySet[WebhookDelivery]:
     return verification.deliveries.order_by("attempt")
+
+
+SOURCE_TYPE_BY_ECOSYSTEM = {ecosystem: source_type for source_type, ecosystem in ECOSYSTEM_BY_SOURCE.items()}
+_DECIDED = (VerificationStatus.VERIFIED, VerificationStatus.FAILED, VerificationStatus.REVOKED)
+
+
+def latest_verifications(*, packages: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], Verification]:
+    """The latest completed verification of each (ecosystem, normalised name, version), in one query."""
+    if not packages:
+        return {}
+    rows = Verification.objects.filter(
+        source_type__in={SOURCE_TYPE_BY_ECOSYSTEM[e] for e, _, _ in packages},
+        source_ref__in={name for _, name, _ in packages},
+        source_version__in={version for _, _, version in packages},
+        status__in=_DECIDED,
+    ).order_by("verified_at", "id").only(
+        "public_id", "source_type", "source_ref", "source_version", "status", "verdict", "verified_at", "expires_at")
+    latest = {}
+    for verification in rows:  # oldest first: the last one seen per key wins
+        key = (ECOSYSTEM_BY_SOURCE[verification.source_type], verification.source_ref, verification.source_version)
+        if key in packages:
+            latest[key] = verification
+    return latest
+
+
+def lookup_status(matches: list[ThreatMatch], verification: Verification | None) -> str:
+    """malicious (a threat that stands matches), else what the latest verification says, else unknown."""
+    if any(match.confirmed for match in matches):
+        return "malicious"
+    if verification is not None:
+        if verification.status in (VerificationStatus.FAILED, VerificationStatus.REVOKED):
+            return "failed_verification"
+        if not verification.is_expired:
+            return "verified"
+    return "unknown"
+
+
+def package_lookup(*, queries: list[PackageQuery]) -> list[dict]:
+    """For each query, in order: status, matching threats (each with its basis) and latest verification."""
+    matches = threat_matches(queries)
+    verifications = latest_verifications(packages={(q.ecosystem, q.name, q.version) for q in queries
+                                                   if q.name and q.version})
+    answers = []
+    for query, found in zip(queries, matches):
+        verification = verifications.get((query.ecosystem, query.name, query.version)) if query.name else None
+        confirmed = [m for m in found if m.confirmed]
+        answers.append({
+            "query": query,
+            "status": lookup_status(found, verification),
+            "match": min((m.basis for m in confirmed), key=list(MatchBasis).index) if confirmed else None,
+            "threats": found,
+            "verification": verification,
+        })
+    return answers

@@ -1,13 +1,17 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from packageurl import PackageURL
 from rest_framework import serializers
 
 from domain.identifiers import normalize_hash, pep503_name
+from intel.constants import MatchBasis
+from intel.matching import PackageQuery
 from intel.models import threat_public_url
 from marketplace import guarded_http
 from marketplace.constants import VerificationStatus, VerifySourceType
 from marketplace.registries import GIT_REF, NPM_NAME, PYPI_NAME, VERSION
+from sigil.api.errors import BadRequest
 from sigil.api.fields import StrictCharField, StrictChoiceField
 from sigil.timefmt import isoformat_z
 
@@ -181,3 +185,127 @@ class DeliverySerializer(serializers.Serializer):
 class DeliveryListSerializer(serializers.Serializer):
     verification_id = serializers.CharField()
     deliveries = DeliverySerializer(many=True)
+
+
+# POST /v1/lookup ------------------------------------------------------------------------------
+
+LOOKUP_MAX_ITEMS = 1000
+LOOKUP_MAX_HASHES = 64
+LOOKUP_ECOSYSTEMS = {"pypi": "pypi", "npm": "npm"}  # accepted spellings (any case) -> intel ecosystem
+_ITEM_SHAPES = ('{"purl": "pkg:pypi/requests@2.32.3"}, {"ecosystem": "npm", "name": "left-pad", "version": "1.3.0"} '
+                'or {"hash": "sha256:..."}')
+
+
+def _purl_query(value) -> PackageQuery:
+    if not isinstance(value, str) or not value or len(value) > 2048:
+        raise ValueError("purl must be a string of at most 2048 characters.")
+    try:
+        purl = PackageURL.from_string(value)
+    except ValueError as exc:
+        raise ValueError(f"Not a valid purl: {exc}") from None
+    ecosystem = LOOKUP_ECOSYSTEMS.get(purl.type)
+    if ecosystem is None:
+        raise ValueError(f"purl type {purl.type!r} is not supported; use pkg:pypi/… or pkg:npm/….")
+    name = f"{purl.namespace}/{purl.name}" if purl.namespace else purl.name
+    if ecosystem == "npm" and purl.namespace and not purl.namespace.startswith("@"):
+        name = f"@{name}"
+    checksums = (purl.qualifiers or {}).get("checksum", "")
+    hashes = [c for c in checksums.split(",") if c.startswith("sha256:")] if isinstance(checksums, str) else []
+    return PackageQuery.build(ecosystem=ecosystem, name=name, version=purl.version, hashes=hashes[:LOOKUP_MAX_HASHES])
+
+
+def parse_lookup_item(item) -> PackageQuery:
+    """One lookup item as a normalised PackageQuery; ValueError says what is wrong with it."""
+    if not isinstance(item, dict):
+        raise ValueError(f"Each item is an object: {_ITEM_SHAPES}.")
+    keys = set(item)
+    if "purl" in keys:
+        if keys != {"purl"}:
+            raise ValueError("A purl item has only the purl key.")
+        return _purl_query(item["purl"])
+    if "hash" in keys:
+        if keys != {"hash"}:
+            raise ValueError("A hash item has only the hash key.")
+        if not isinstance(item["hash"], str):
+            raise ValueError("hash must be a string.")
+        return PackageQuery.build(hashes=[item["hash"]])
+    if {"ecosystem", "name"} <= keys and keys <= {"ecosystem", "name", "version", "hashes"}:
+        ecosystem, name, version = item["ecosystem"], item["name"], item.get("version")
+        hashes = item.get("hashes") or []
+        if not isinstance(ecosystem, str) or ecosystem.lower() not in LOOKUP_ECOSYSTEMS:
+            raise ValueError("ecosystem must be pypi or npm.")
+        if not isinstance(name, str):
+            raise ValueError("name must be a string.")
+        if version is not None and not isinstance(version, str):
+            raise ValueError("version must be a string.")
+        if not isinstance(hashes, list) or len(hashes) > LOOKUP_MAX_HASHES or not all(isinstance(h, str) for h in hashes):
+            raise ValueError(f"hashes must be a list of at most {LOOKUP_MAX_HASHES} strings.")
+        return PackageQuery.build(ecosystem=LOOKUP_ECOSYSTEMS[ecosystem.lower()], name=name, version=version,
+                                  hashes=hashes)
+    raise ValueError(f"Unknown item shape; use {_ITEM_SHAPES}.")
+
+
+def lookup_body(data) -> list:
+    """The request's items, or BadRequest for a body that is not {"packages": [1..1000 items]}."""
+    if not isinstance(data, dict) or set(data) != {"packages"} or not isinstance(data["packages"], list):
+        raise BadRequest('Send {"packages": [...]} with 1 to 1000 items.')
+    items = data["packages"]
+    if not 1 <= len(items) <= LOOKUP_MAX_ITEMS:
+        raise BadRequest(f"packages must hold 1 to {LOOKUP_MAX_ITEMS} items (got {len(items)}).")
+    return items
+
+
+class LookupThreatSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    severity = serializers.CharField()
+    category = serializers.CharField()
+    withdrawn = serializers.BooleanField()
+    match = serializers.ChoiceField(choices=MatchBasis.choices)
+    url = serializers.CharField()
+
+
+class LookupPackageSerializer(serializers.Serializer):
+    ecosystem = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.CharField(allow_null=True)
+    purl = serializers.CharField()
+
+
+class LookupVerificationSerializer(serializers.Serializer):
+    verification_id = serializers.CharField()
+    status = serializers.CharField()
+    verdict = serializers.CharField(allow_null=True)
+    verified_at = serializers.CharField(allow_null=True)
+    expires_at = serializers.CharField(allow_null=True)
+    expired = serializers.BooleanField()
+    badge_url = serializers.CharField(allow_null=True)
+    page_url = serializers.CharField()
+
+
+class LookupItemErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class LookupResultSerializer(serializers.Serializer):
+    """One result per item, in request order; either an answer or an `error`."""
+
+    index = serializers.IntegerField()
+    package = LookupPackageSerializer(allow_null=True, required=False)
+    hashes = serializers.ListField(child=serializers.CharField(), required=False)
+    status = serializers.ChoiceField(choices=["malicious", "failed_verification", "verified", "unknown"], required=False)
+    match = serializers.ChoiceField(choices=MatchBasis.choices, allow_null=True, required=False)
+    threats = LookupThreatSerializer(many=True, required=False)
+    verification = LookupVerificationSerializer(allow_null=True, required=False)
+    error = LookupItemErrorSerializer(required=False)
+
+
+class LookupInputSerializer(serializers.Serializer):
+    """For the schema: items are parsed one by one (parse_lookup_item) so one bad item fails alone."""
+
+    packages = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=LOOKUP_MAX_ITEMS)
+
+
+class LookupOutputSerializer(serializers.Serializer):
+    results = LookupResultSerializer(many=True)
+    summary = serializers.DictField(child=serializers.IntegerField())

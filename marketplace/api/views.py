@@ -1,14 +1,17 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from packageurl import PackageURL
 from rest_framework import status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from intel.models import threat_public_url
 from marketplace import selectors, services
 from marketplace.api import serializers
 from marketplace.constants import VerificationStatus
-from sigil.api.errors import NotFound
+from sigil.api.errors import NotFound, RateLimited
+from sigil.api.ratelimit import spend_budget
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
 from sigil.timefmt import isoformat_z
 
@@ -94,3 +97,68 @@ class WebhookSecretView(APIView):
                    description="Replace your webhook secret; later deliveries are signed with the new one.")
     def post(self, request):
         return Response(_secret_body(services.webhook_secret_rotate(user=request.user)))
+
+
+def _lookup_result(index: int, answer: dict) -> dict:
+    query = answer["query"]
+    package = None
+    if query.name:
+        namespace, _, name = query.name.rpartition("/")
+        purl = PackageURL(type=query.ecosystem, namespace=namespace or None, name=name, version=query.version)
+        package = {"ecosystem": query.ecosystem, "name": query.name, "version": query.version, "purl": purl.to_string()}
+    verification = answer["verification"]
+    return {
+        "index": index,
+        "package": package,
+        "hashes": list(query.hashes),
+        "status": answer["status"],
+        "match": answer["match"],
+        "threats": [{"reference": m.reference, "severity": m.severity, "category": m.category, "withdrawn": m.withdrawn,
+                     "match": m.basis, "url": threat_public_url(m.reference)} for m in answer["threats"]],
+        "verification": None if verification is None else {
+            "verification_id": verification.public_id,
+            "status": verification.status,
+            "verdict": verification.verdict or None,
+            "verified_at": isoformat_z(verification.verified_at),
+            "expires_at": isoformat_z(verification.expires_at),
+            "expired": verification.is_expired,
+            "badge_url": (f"{settings.SIGIL_PUBLIC_URL}/badge/{verification.public_id}.svg"
+                          if verification.has_badge else None),
+            "page_url": f"{settings.SIGIL_PUBLIC_URL}/verifications/{verification.public_id}",
+        },
+    }
+
+
+class LookupView(APIView):
+    @extend_schema(
+        operation_id="lookup",
+        request=serializers.LookupInputSerializer,
+        responses={200: serializers.LookupOutputSerializer, **error_responses(400, 413, *AUTHENTICATED_ERRORS)},
+        description=(
+            "Look up 1 to 1,000 packages at once: each item is a purl, an ecosystem/name/version (optionally with "
+            "artifact `hashes`) or a `hash`. Results come in request order; an item that cannot be parsed gets its "
+            "own `error` and the others are still answered. Counts as one request against the per-minute limit, "
+            "plus one unit per item against the tier's item budget per minute (free 2,000, pro 20,000, "
+            "team 100,000); a spent budget answers 429 with Retry-After."
+        ),
+    )
+    def post(self, request):
+        items = serializers.lookup_body(request.data)
+        retry_after = spend_budget(group="lookup-items", key=f"user:{request.user.pk}", amount=len(items),
+                                   limit=request.user.limits.lookup_items_per_minute)
+        if retry_after is not None:
+            raise RateLimited(f"Lookup item budget spent ({request.user.limits.lookup_items_per_minute} items per "
+                              "minute for your tier); retry later.", retry_after=retry_after)
+        queries, errors = [], {}
+        for index, item in enumerate(items):
+            try:
+                queries.append(serializers.parse_lookup_item(item))
+            except ValueError as exc:
+                errors[index] = {"code": "INVALID_ITEM", "detail": str(exc)}
+        answers = iter(selectors.package_lookup(queries=queries))
+        results = [{"index": index, "error": errors[index]} if index in errors else _lookup_result(index, next(answers))
+                   for index in range(len(items))]
+        summary = dict.fromkeys(("malicious", "failed_verification", "verified", "unknown", "error"), 0)
+        for result in results:
+            summary[result.get("status", "error")] += 1
+        return Response({"results": results, "summary": summary})

@@ -2,6 +2,8 @@
 import time
 
 from django.conf import settings
+from django.core.cache import cache
+from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
@@ -36,6 +38,27 @@ def count_request(request, *, group: str, key: str, limit: int, period_seconds: 
         "retry_after": time_left,
         "exceeded": usage["count"] > limit if increment else usage["count"] >= limit,
     }
+
+
+def spend_budget(*, group: str, key: str, amount: int, limit: int, period_seconds: int = 60) -> int | None:
+    """Spend `amount` units of a fixed-window budget (items, not requests) on the shared cache.
+
+    Returns None when spent, or the seconds until the window resets when the budget cannot cover
+    `amount`; a refused spend is given back, so a too-large request does not use up the window.
+    """
+    now = ratelimit_core.time.time()  # the same clock as django-ratelimit's request windows
+    window = int(now // period_seconds)
+    cache_key = f"sigil-budget:{group}:{key}:{window}"
+    cache.add(cache_key, 0, period_seconds + 5)
+    try:
+        used = cache.incr(cache_key, amount)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 0, period_seconds + 5)
+        used = cache.incr(cache_key, amount)
+    if used <= limit:
+        return None
+    cache.decr(cache_key, amount)
+    return max(1, int((window + 1) * period_seconds - now) + 1)
 
 
 def login_failure_counters(request, email: str, *, increment: bool) -> list[dict]:
