@@ -19,7 +19,7 @@ from django.db import connection
 from domain.identifiers import normalize_hash, normalize_package_name
 from domain.scoring import SEVERITY_RANK
 from intel.constants import MatchBasis
-from intel.models import Package, Threat, ThreatArtifactHash, ThreatRange
+from intel.models import Package, PackageVersion, Threat, ThreatArtifactHash, ThreatRange
 from intel.versions import covers_all_versions, in_range, same_version
 
 # Strongest basis first; a threat matched on several bases is reported on the strongest.
@@ -88,6 +88,24 @@ def threats_for_package(*, ecosystem: str = "", name: str = "", version: str | N
     return threat_matches([PackageQuery.build(ecosystem=ecosystem, name=name, version=version, hashes=hashes)])[0]
 
 
+def sql_in(column: str, values) -> tuple[str, list]:
+    """`column = ANY(%s)` with one array parameter on PostgreSQL, `column IN (%s, ...)` elsewhere.
+
+    A thousand separate placeholders cost more than the query itself: psycopg re-parses a query
+    text it has not seen before, and every batch size is a new text; the array form is one text.
+    """
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _match_hashes(queries, note) -> None:
     wanted: dict[str, list[int]] = {}
     for index, query in enumerate(queries):
@@ -95,17 +113,14 @@ def _match_hashes(queries, note) -> None:
             wanted.setdefault(value, []).append(index)
     if not wanted:
         return
-    values = sorted(wanted)
-    placeholders = ", ".join(["%s"] * len(values))
+    by_content, content_params = sql_in("content_hash", sorted(wanted))
+    by_artifact, artifact_params = sql_in("hash", sorted(wanted))
     # `content_hash <> ''` lets PostgreSQL use the partial unique index threat_unique_hash.
-    sql = (f"SELECT id, content_hash FROM {Threat._meta.db_table} WHERE content_hash IN ({placeholders}) "
-           f"AND content_hash <> '' UNION ALL "
-           f"SELECT threat_id, hash FROM {ThreatArtifactHash._meta.db_table} WHERE hash IN ({placeholders})")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values + values)
-        for threat_id, value in cursor.fetchall():
-            for index in wanted[value]:
-                note(index, threat_id, MatchBasis.ARTIFACT_HASH)
+    sql = (f"SELECT id, content_hash FROM {Threat._meta.db_table} WHERE {by_content} AND content_hash <> '' "
+           f"UNION ALL SELECT threat_id, hash FROM {ThreatArtifactHash._meta.db_table} WHERE {by_artifact}")
+    for threat_id, value in _rows(sql, content_params + artifact_params):
+        for index in wanted[value]:
+            note(index, threat_id, MatchBasis.ARTIFACT_HASH)
 
 
 def _match_packages(queries, note) -> None:
@@ -115,18 +130,21 @@ def _match_packages(queries, note) -> None:
             by_package.setdefault((query.ecosystem, query.name), []).append(index)
     if not by_package:
         return
-    package_ids: dict[int, tuple[str, str]] = {}
     names_by_ecosystem: dict[str, list[str]] = {}
     for ecosystem, name in by_package:
         names_by_ecosystem.setdefault(ecosystem, []).append(name)
+    package_ids: dict[int, tuple[str, str]] = {}
     for ecosystem, names in names_by_ecosystem.items():
-        for package_id, name in Package.objects.filter(ecosystem=ecosystem, name__in=names).values_list("id", "name"):
+        by_name, params = sql_in("name", names)
+        for package_id, name in _rows(f"SELECT id, name FROM {Package._meta.db_table} WHERE ecosystem = %s AND {by_name}",
+                                      [ecosystem, *params]):
             package_ids[package_id] = (ecosystem, name)
     if not package_ids:
         return
-    through = Threat.package_versions.through
-    versions = (through.objects.filter(packageversion__package_id__in=package_ids)
-                .values_list("packageversion__package_id", "packageversion__version", "threat_id"))
+    through, version_table = Threat.package_versions.through._meta.db_table, PackageVersion._meta.db_table
+    by_package_id, params = sql_in("v.package_id", package_ids)
+    versions = _rows(f"SELECT v.package_id, v.version, tv.threat_id FROM {version_table} v "
+                     f"JOIN {through} tv ON tv.packageversion_id = v.id WHERE {by_package_id}", params)
     for package_id, listed, threat_id in versions:
         ecosystem, name = package_ids[package_id]
         for index in by_package[(ecosystem, name)]:
@@ -135,8 +153,9 @@ def _match_packages(queries, note) -> None:
                 note(index, threat_id, MatchBasis.NAME_ONLY)
             elif same_version(ecosystem, version, listed):
                 note(index, threat_id, MatchBasis.VERSION)
-    ranges = ThreatRange.objects.filter(package_id__in=package_ids).values_list(
-        "package_id", "threat_id", "range_type", "introduced", "fixed", "last_affected")
+    by_package_id, params = sql_in("package_id", package_ids)
+    ranges = _rows(f"SELECT package_id, threat_id, range_type, introduced, fixed, last_affected "
+                   f"FROM {ThreatRange._meta.db_table} WHERE {by_package_id}", params)
     for package_id, threat_id, range_type, introduced, fixed, last_affected in ranges:
         ecosystem, name = package_ids[package_id]
         bounds = {"introduced": introduced, "fixed": fixed, "last_affected": last_affected}
@@ -151,8 +170,9 @@ def _match_packages(queries, note) -> None:
 def _threat_rows(threat_ids: set[int]) -> dict[int, dict]:
     if not threat_ids:
         return {}
-    rows = Threat.objects.filter(pk__in=threat_ids).values_list("id", "reference", "severity", "category", "withdrawn_at")
+    by_id, params = sql_in("id", threat_ids)
+    rows = _rows(f"SELECT id, reference, severity, category, withdrawn_at FROM {Threat._meta.db_table} WHERE {by_id}",
+                 params)
     return {threat_id: {"reference": reference, "severity": severity, "category": category,
                         "withdrawn": withdrawn_at is not None}
             for threat_id, reference, severity, category, withdrawn_at in rows}
-

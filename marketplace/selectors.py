@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from intel.constants import MatchBasis
-from intel.matching import PackageQuery, ThreatMatch, threat_matches
+from intel.matching import PackageQuery, ThreatMatch, sql_in, threat_matches
 from intel.selectors import threats_changed_since, threats_matching
 from marketplace.constants import ECOSYSTEM_BY_SOURCE, VerificationStatus
 from marketplace.models import Verification, WebhookDelivery
@@ -75,20 +75,22 @@ def webhook_deliveries(*, verification: Verification) -> QuerySet[WebhookDeliver
 
 
 SOURCE_TYPE_BY_ECOSYSTEM = {ecosystem: source_type for source_type, ecosystem in ECOSYSTEM_BY_SOURCE.items()}
-_DECIDED = (VerificationStatus.VERIFIED, VerificationStatus.FAILED, VerificationStatus.REVOKED)
+_DECIDED = [str(s) for s in (VerificationStatus.VERIFIED, VerificationStatus.FAILED, VerificationStatus.REVOKED)]
 
 
 def latest_verifications(*, packages: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], Verification]:
     """The latest completed verification of each (ecosystem, normalised name, version), in one query."""
     if not packages:
         return {}
-    rows = Verification.objects.filter(
-        source_type__in={SOURCE_TYPE_BY_ECOSYSTEM[e] for e, _, _ in packages},
-        source_ref__in={name for _, name, _ in packages},
-        source_version__in={version for _, _, version in packages},
-        status__in=_DECIDED,
-    ).order_by("verified_at", "id").only(
-        "public_id", "source_type", "source_ref", "source_version", "status", "verdict", "verified_at", "expires_at")
+    by_type, type_params = sql_in("source_type", {SOURCE_TYPE_BY_ECOSYSTEM[e] for e, _, _ in packages})
+    by_ref, ref_params = sql_in("source_ref", {name for _, name, _ in packages})
+    by_version, version_params = sql_in("source_version", {version for _, _, version in packages})
+    by_status, status_params = sql_in("status", _DECIDED)
+    # Raw for the array parameters of sql_in; the reuse index (source_type, source_ref, ...) serves it.
+    rows = Verification.objects.raw(
+        f"SELECT id, public_id, source_type, source_ref, source_version, status, verdict, verified_at, expires_at "
+        f"FROM {Verification._meta.db_table} WHERE {by_type} AND {by_ref} AND {by_version} AND {by_status} "
+        f"ORDER BY verified_at, id", type_params + ref_params + version_params + status_params)
     latest = {}
     for verification in rows:  # oldest first: the last one seen per key wins
         key = (ECOSYSTEM_BY_SOURCE[verification.source_type], verification.source_ref, verification.source_version)
