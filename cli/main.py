@@ -214,6 +214,12 @@ def _print_submission(resp: dict, stream) -> None:
                              f"  ({t.get('reports_count', 0)} reports)")
     else:
         lines.append("Known threats: none")
+    deps = resp.get("dependency_threats") if isinstance(resp.get("dependency_threats"), list) else []
+    if deps:
+        lines.append(s(f"Dependencies known to be malicious: {len(deps)}", "red", "bold"))
+        for d in deps:
+            if isinstance(d, dict):
+                lines.append(f"  {clean(d.get('reason'), 300)}")
     pub = resp.get("publisher")
     if isinstance(pub, dict):
         lines.append(f"Publisher: {clean(pub.get('name'))} ({clean(pub.get('id'))}), reputation {pub.get('reputation')}, "

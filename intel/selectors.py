@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone as dt_timezone
 
@@ -11,9 +12,10 @@ from django.utils import timezone
 
 from domain.identifiers import normalize_hash, normalize_package_name
 from domain.scoring import BLOCKING_VERDICTS, PASSING_VERDICTS, SEVERITY_RANK, verdict_for_score
-from intel.constants import ReportStatus
+from intel.constants import RANGE_START, MatchBasis, RangeType, ReportStatus
 from intel.matching import PackageQuery, threat_matches
-from intel.models import Package, PackageVersion, Publisher, Report, Threat, threat_references
+from intel.models import Package, PackageVersion, Publisher, Report, Threat, ThreatRange, threat_references
+from intel.versions import parse_version
 from scans.engine import typosquat_target
 from scans.selectors import package_scans
 
@@ -296,3 +298,103 @@ def scan_threats_and_publisher(*, scan) -> tuple[list[Threat], dict | None]:
             "flagged_packages": reputation["flagged_packages"],
         }
     return threats, publisher_summary
+
+
+def _version_admitted(ecosystem: str, spec: str, version: str) -> bool:
+    """Whether a declared constraint can resolve to `version`; True when it cannot be told (a tag,
+    a URL, a git reference, an unparsable range): the dependency may then pull that version in."""
+    spec = (spec or "").strip()
+    if not spec or spec in ("*", "latest", "x") or version in ("", RANGE_START):
+        return True
+    if ecosystem == "npm":
+        import nodesemver
+
+        try:
+            nodesemver.make_range(spec, loose=True)
+        except ValueError:
+            return True
+        return nodesemver.satisfies(version, spec, loose=True)
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return SpecifierSet(spec).contains(Version(version), prereleases=True)
+    except (InvalidSpecifier, InvalidVersion):
+        return True
+
+
+def _exact_pin(ecosystem: str, spec: str) -> str | None:
+    """The one version a constraint allows ("1.2.3", "=1.2.3", "==1.2.3"), else None."""
+    spec = (spec or "").strip()
+    if ecosystem == "pypi":
+        m = re.fullmatch(r"===?\s*([A-Za-z0-9.+!_-]+)", spec)
+        return m.group(1) if m else None
+    if ecosystem == "npm" and parse_version("npm", RangeType.ECOSYSTEM, spec.lstrip("=")) is not None:
+        return spec.lstrip("=v")
+    return None
+
+
+def _affected_versions(threat_ids: set[int], packages: set[tuple[str, str]]) -> dict[tuple[int, str, str], list[str]]:
+    """(threat, ecosystem, name) -> versions that stand for what it affects: its listed versions
+    and its ranges' bounds (RANGE_START for a range that starts at the first version)."""
+    out: dict[tuple[int, str, str], list[str]] = {}
+    if not threat_ids:
+        return out
+    through = Threat.package_versions.through
+    listed = through.objects.filter(threat_id__in=threat_ids).values_list(
+        "threat_id", "packageversion__package__ecosystem", "packageversion__package__name", "packageversion__version")
+    for threat_id, eco, name, version in listed:
+        if (eco, name) in packages:
+            out.setdefault((threat_id, eco, name), []).append(version)
+    ranges = ThreatRange.objects.filter(threat_id__in=threat_ids).values_list(
+        "threat_id", "package__ecosystem", "package__name", "introduced", "last_affected")
+    for threat_id, eco, name, introduced, last_affected in ranges:
+        if (eco, name) in packages:
+            out.setdefault((threat_id, eco, name), []).extend(v for v in (introduced, last_affected) if v)
+    return out
+
+
+def dependency_threats(dependencies: Iterable[dict]) -> list[dict]:
+    """Known threats among a package's declared dependencies: one entry per (dependency, threat),
+    {"dependency": {ecosystem, name, spec}, "version": the affected version it admits ("" when the
+    threat covers every version), "threat": Threat, "reason": a sentence}.
+
+    The matcher (intel.matching) answers per dependency: a pinned version is matched as such; for
+    a range, a threat that affects only some versions counts when the range admits one of them.
+    """
+    deps: list[tuple[dict, PackageQuery]] = []
+    for dep in dependencies:
+        try:
+            ecosystem, name, spec = dep["ecosystem"], dep["name"], str(dep.get("spec") or "")
+            query = PackageQuery.build(ecosystem=ecosystem, name=name, version=_exact_pin(ecosystem, spec))
+        except (KeyError, TypeError, ValueError):
+            continue
+        deps.append(({"ecosystem": ecosystem, "name": name, "spec": spec}, query))
+    if not deps:
+        return []
+    results = threat_matches([q for _, q in deps])
+    partial = {m.threat_id for matches in results for m in matches if m.basis == MatchBasis.NAME_ONLY}
+    affected = _affected_versions(partial, {(q.ecosystem, q.name) for _, q in deps})
+    threats = Threat.objects.in_bulk({m.threat_id for matches in results for m in matches})
+    found: list[dict] = []
+    for (dep, query), matches in zip(deps, results):
+        for match in matches:
+            if match.withdrawn:
+                continue
+            threat = threats[match.threat_id]
+            label = f"{dep['name']} {dep['spec'] or '(any version)'}"
+            known = f"known malicious: {threat.reference} ({threat.category}, {threat.severity})"
+            if match.basis == MatchBasis.NAME_ONLY:
+                admitted = [v for v in affected.get((match.threat_id, query.ecosystem, query.name), [])
+                            if _version_admitted(query.ecosystem, dep["spec"], v)]
+                if not admitted:
+                    continue
+                version = "" if admitted[0] == RANGE_START else admitted[0]
+                reason = f"depends on {label}, which admits {query.name} {version or '(affected versions)'}, {known}"
+            elif query.version:
+                version, reason = query.version, f"depends on {label}, a version {known}"
+            else:
+                version, reason = "", f"depends on {label}; every version is {known}"
+            found.append({"dependency": dep, "version": version, "threat": threat, "reason": reason})
+    found.sort(key=lambda f: (-SEVERITY_RANK[f["threat"].severity], f["dependency"]["name"]))
+    return found

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from domain.scoring import PASSING_VERDICTS, SEVERITY_RANK
-from intel.selectors import publisher_reputation, threats_matching
+from intel.selectors import dependency_threats, publisher_reputation, threats_matching
 from intel.services import package_version_record, publisher_get_or_create
 from marketplace import guarded_http, webhooks
 from marketplace.constants import (
@@ -169,7 +169,14 @@ def _publisher(ecosystem: str | None, artifact: Artifact):
     return publisher, publisher_reputation(publisher=publisher)["score"]
 
 
-def _details(result, known_threats: int, reputation: int | None) -> dict:
+def _dependency_threats(result) -> list[dict]:
+    """Declared dependencies that admit a version known to be malicious, with the reason."""
+    return [{"ecosystem": f["dependency"]["ecosystem"], "name": f["dependency"]["name"], "spec": f["dependency"]["spec"],
+             "version": f["version"], "threat": f["threat"].reference, "reason": f["reason"]}
+            for f in dependency_threats(d.to_dict() for d in result.dependencies)]
+
+
+def _details(result, known_threats: int, reputation: int | None, dependencies: list[dict]) -> dict:
     flagged = []
     for phase in result.phases:
         if phase.score > 0:
@@ -180,6 +187,7 @@ def _details(result, known_threats: int, reputation: int | None) -> dict:
         "phases_flagged": flagged,
         "publisher_reputation": reputation,
         "known_threats": known_threats,
+        "dependency_threats": dependencies,
     }
 
 
@@ -194,7 +202,10 @@ def _complete(verification: Verification, artifact: Artifact) -> Verification:
         return _finish_with_error(verification, VerificationError.FETCH_FAILED, f"The artifact could not be read: {exc}")
     ecosystem = ECOSYSTEM_BY_SOURCE.get(verification.source_type)
     with transaction.atomic():
-        known = _known_threats(ecosystem, artifact, result.file_hashes.values())
+        dependencies = _dependency_threats(result)
+        # A package that only pulls in a known malicious package fails like one that is one.
+        known = _known_threats(ecosystem, artifact, result.file_hashes.values()) + len(
+            {d["threat"] for d in dependencies})
         publisher, reputation = _publisher(ecosystem, artifact)
         verification.source_version = artifact.version
         verification.artifact_hash = artifact.artifact_hash
@@ -203,7 +214,7 @@ def _complete(verification: Verification, artifact: Artifact) -> Verification:
         verification.verdict = result.verdict
         verification.transition_to(VerificationStatus.VERIFIED if result.verdict in PASSING_VERDICTS and known == 0
                                    else VerificationStatus.FAILED)
-        verification.details = _details(result, known, reputation)
+        verification.details = _details(result, known, reputation, dependencies)
         verification.phases = [{"phase": p.phase, "name": p.name, "score": p.score, "findings": p.findings[:20]}
                                for p in result.phases]
         verification.publisher = publisher

@@ -36,6 +36,17 @@ class PublisherSummarySerializer(serializers.Serializer):
     flagged_packages = serializers.IntegerField()
 
 
+class DependencyThreatSerializer(serializers.Serializer):
+    """A declared dependency that admits a version known to be malicious, and why."""
+
+    ecosystem = serializers.CharField(source="dependency.ecosystem")
+    name = serializers.CharField(source="dependency.name")
+    spec = serializers.CharField(source="dependency.spec")
+    version = serializers.CharField()
+    reason = serializers.CharField()
+    threat = ThreatSummarySerializer()
+
+
 class ScanSubmitOutputSerializer(serializers.Serializer):
     """POST /v1/scan: the stored scan, the threats known for it and its publisher's summary."""
 
@@ -45,6 +56,7 @@ class ScanSubmitOutputSerializer(serializers.Serializer):
     verdict = serializers.CharField(source="scan.verdict")
     threats = ThreatSummarySerializer(many=True)
     publisher = PublisherSummarySerializer(allow_null=True)
+    dependency_threats = DependencyThreatSerializer(many=True)
     created_at = TimestampField(source="scan.created_at")
 
 

@@ -27,9 +27,13 @@ class ScanSubmitView(APIView):
     def post(self, request):
         data = ScanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        dependencies = data.validated_data.pop("dependencies", [])
         scan, created = scan_services.scan_ingest(user=request.user, **data.validated_data)
         threats, publisher = selectors.scan_threats_and_publisher(scan=scan)
-        body = serializers.ScanSubmitOutputSerializer({"scan": scan, "threats": threats, "publisher": publisher}).data
+        body = serializers.ScanSubmitOutputSerializer({
+            "scan": scan, "threats": threats, "publisher": publisher,
+            "dependency_threats": selectors.dependency_threats(dependencies),
+        }).data
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 

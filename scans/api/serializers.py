@@ -20,6 +20,11 @@ MAX_FINDING_LENGTH = 1000
 MAX_FILE_STATS_KEYS = 64
 MAX_FILE_STATS_KEY_LENGTH = 64
 PHASE_KEYS = {"phase", "name", "score", "findings"}
+MAX_DEPENDENCIES = 500
+MAX_DEPENDENCY_NAME_LENGTH = 214
+MAX_DEPENDENCY_SPEC_LENGTH = 256
+DEPENDENCY_ECOSYSTEMS = ("npm", "pypi")
+DEPENDENCY_KEYS = {"ecosystem", "name", "spec"}
 CANONICAL_HASH = re.compile(r"sha256:[0-9a-f]{64}")  # what HashField normalises to
 
 
@@ -53,6 +58,19 @@ class FileStatsField(serializers.DictField):
         return value
 
 
+class DependencySerializer(serializers.Serializer):
+    """A dependency the scanned package declares (the engine reads it from the package's metadata)."""
+
+    ecosystem = StrictChoiceField(choices=DEPENDENCY_ECOSYSTEMS)
+    name = StrictCharField(max_length=MAX_DEPENDENCY_NAME_LENGTH)
+    spec = StrictCharField(max_length=MAX_DEPENDENCY_SPEC_LENGTH, allow_blank=True)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise ValidationError({"non_field_errors": [ErrorDetail("Must be an object.", code="type")]})
+        return super().to_internal_value(data)
+
+
 class ScanInputSerializer(serializers.Serializer):
     quarantine_id = StrictCharField(max_length=MAX_QUARANTINE_ID_LENGTH)
     source_type = StrictChoiceField(choices=SourceType.choices)
@@ -63,6 +81,7 @@ class ScanInputSerializer(serializers.Serializer):
     phases = PhaseSerializer(many=True, max_length=MAX_PHASES)
     file_stats = FileStatsField(required=False)
     cli_version = StrictCharField(max_length=MAX_CLI_VERSION_LENGTH, required=False, allow_blank=True)
+    dependencies = DependencySerializer(many=True, required=False, max_length=MAX_DEPENDENCIES)
 
     def run_validation(self, data=empty):
         # Nearly every body comes from the CLI and is well-formed: one plain pass accepts those,
@@ -103,6 +122,7 @@ def well_formed_scan(data) -> dict | None:
         and ("source_hash" not in data or (type(data["source_hash"]) is str and CANONICAL_HASH.fullmatch(data["source_hash"])))
         and ("file_stats" not in data or _plain_file_stats(data["file_stats"]))
         and ("cli_version" not in data or _plain_string(data["cli_version"], MAX_CLI_VERSION_LENGTH, allow_blank=True))
+        and ("dependencies" not in data or _plain_dependencies(data["dependencies"]))
     ):
         return None
     accepted = {key: data[key] for key in ("quarantine_id", "source_type", "source_ref", "score", "verdict")}
@@ -113,7 +133,18 @@ def well_formed_scan(data) -> dict | None:
             accepted[key] = data[key]
     if "file_stats" in data:
         accepted["file_stats"] = dict(data["file_stats"])
+    if "dependencies" in data:
+        accepted["dependencies"] = [dict(d) for d in data["dependencies"]]
     return accepted
+
+
+def _plain_dependencies(data) -> bool:
+    return type(data) is list and len(data) <= MAX_DEPENDENCIES and all(
+        type(d) is dict and d.keys() == DEPENDENCY_KEYS and _one_of(d["ecosystem"], DEPENDENCY_ECOSYSTEMS)
+        and _plain_string(d["name"], MAX_DEPENDENCY_NAME_LENGTH)
+        and _plain_string(d["spec"], MAX_DEPENDENCY_SPEC_LENGTH, allow_blank=True)
+        for d in data
+    )
 
 
 def _well_formed_phases(data) -> bool:

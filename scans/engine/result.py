@@ -46,6 +46,9 @@ class ScanResult:
     file_stats: dict
     findings: list[Finding]
     file_hashes: dict[str, str]
+    # What the package declares it depends on (engine/dependencies.py); the server matches these
+    # against threat intelligence.
+    dependencies: list = field(default_factory=list)
 
     def to_scan_body(self, *, quarantine_id: str, source_type: str, source_ref: str, cli_version: str | None = None) -> dict:
         """Return the POST /v1/scan request body for this result."""
@@ -62,6 +65,8 @@ class ScanResult:
             ],
             "file_stats": dict(self.file_stats),
         }
+        if self.dependencies:
+            body["dependencies"] = [d.to_dict() for d in self.dependencies]
         if cli_version is not None:
             body["cli_version"] = cli_version
         return body
