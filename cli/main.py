@@ -15,7 +15,7 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-from cli import __version__, quarantine, sigs
+from cli import __version__, audit, quarantine, sigs
 from cli.api import Api, ApiError
 from cli.config import CliError, api_url, delete_credentials, save_credentials
 from cli.output import Spinner, Style, clean, render_report, to_sarif, use_colour
@@ -525,6 +525,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--callback-url", metavar="URL")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify)
+
+    audit.add_parser(sub)
     return parser
 
 
