@@ -15,6 +15,7 @@ from intel.constants import (
     ReviewAction,
     Severity,
 )
+from sigil.audit import audit_history
 from sigil.ids import PublicIdField
 
 
@@ -31,6 +32,7 @@ class Publisher(models.Model):
     name = models.CharField(max_length=214)
     display_name = models.CharField(max_length=214, blank=True)
     first_seen = models.DateTimeField(default=timezone.now)
+    history = audit_history()
 
     class Meta:
         constraints = [
@@ -118,6 +120,7 @@ class Threat(models.Model):
     osv_modified = models.DateTimeField(null=True, blank=True)
     # Fields an analyst edited on the threat page (CURATED_FIELDS); imports leave them alone.
     curated_fields = models.JSONField(default=list, blank=True, db_default=[])
+    history = audit_history()
 
     class Meta:
         indexes = [
@@ -229,6 +232,7 @@ class Report(models.Model):
     threat = models.ForeignKey(Threat, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    history = audit_history()
 
     class Meta:
         indexes = [

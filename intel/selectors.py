@@ -18,6 +18,7 @@ from intel.models import Package, PackageVersion, Publisher, Report, Threat, Thr
 from intel.versions import parse_version
 from scans.engine import typosquat_target
 from scans.selectors import package_scans
+from signatures.models import Signature
 
 NEW_ACCOUNT_DAYS = 30
 
@@ -398,3 +399,45 @@ def dependency_threats(dependencies: Iterable[dict]) -> list[dict]:
             found.append({"dependency": dep, "version": version, "threat": threat, "reason": reason})
     found.sort(key=lambda f: (-SEVERITY_RANK[f["threat"].severity], f["dependency"]["name"]))
     return found
+
+
+RELATED_REPORTS_SHOWN = 50
+
+
+def report_related(*, report: Report) -> dict[str, list[Report]]:
+    """Other reports of the same content hash / exact package version, grouped by what they share."""
+    groups = {}
+    others = Report.objects.exclude(pk=report.pk).select_related("user", "threat").order_by("-created_at")
+    if report.source_hash:
+        groups["Same content hash"] = list(others.filter(source_hash=report.source_hash)[:RELATED_REPORTS_SHOWN])
+    if report.ecosystem and report.package_name and report.package_version:
+        groups[f"Same package version ({report.package_name}@{report.package_version})"] = list(others.filter(
+            ecosystem=report.ecosystem, package_name=report.package_name, package_version=report.package_version,
+        )[:RELATED_REPORTS_SHOWN])
+    return {label: reports for label, reports in groups.items() if reports}
+
+
+def report_known_threats(*, report: Report) -> list[Threat]:
+    """Threats already recorded for the report's hash or exact package version."""
+    versions = []
+    if report.ecosystem and report.package_name and report.package_version:
+        versions.append((report.ecosystem, report.package_name, report.package_version))
+    hashes = [report.source_hash] if report.source_hash else []
+    if not hashes and not versions:
+        return []
+    return threats_matching(hashes=hashes, package_versions=versions)
+
+
+def reporter_track_record(*, user) -> dict:
+    """How analysts decided this account's reports: verified / rejected / pending."""
+    counts = dict(Report.objects.filter(user=user).values_list("status").annotate(n=Count("id")).order_by())
+    return {
+        "verified": counts.get(ReportStatus.VERIFIED, 0),
+        "rejected": counts.get(ReportStatus.REJECTED, 0),
+        "pending": counts.get(ReportStatus.SUBMITTED, 0) + counts.get(ReportStatus.IN_REVIEW, 0),
+    }
+
+
+def report_signatures(*, report: Report) -> list:
+    """Signatures promoted from this report (origin_report), oldest first."""
+    return list(Signature.objects.filter(origin_report=report.public_id).order_by("number"))

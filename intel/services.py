@@ -31,6 +31,7 @@ from intel.models import (
 )
 from intel.signals import threat_changed
 from scans.selectors import scan_get
+from sigil.audit import audit_reason
 from signatures.services import signature_create
 
 logger = logging.getLogger(__name__)
@@ -57,11 +58,14 @@ class ReportNotActionable(Exception):
 def publisher_get_or_create(*, ecosystem: str, name: str) -> Publisher:
     """The publisher for this registry account, created on first sight."""
     key = normalize_publisher_name(ecosystem, name)
+    publisher = Publisher.objects.filter(ecosystem=ecosystem, name=key).first()
+    if publisher is not None:
+        return publisher
+    publisher = Publisher(ecosystem=ecosystem, name=key, display_name=name.strip())
+    audit_reason(publisher, "First seen in registry metadata.")
     try:
         with transaction.atomic():
-            publisher, _ = Publisher.objects.get_or_create(
-                ecosystem=ecosystem, name=key, defaults={"display_name": name.strip()}
-            )
+            publisher.save()
     except IntegrityError:  # created concurrently by another request
         publisher = Publisher.objects.get(ecosystem=ecosystem, name=key)
     return publisher
@@ -141,6 +145,7 @@ def report_submit(*, user, source_type: str, source_ref: str, category: str, sev
             created_at=now, updated_at=now,
         )
         report.full_clean()
+        audit_reason(report, "Submitted by the reporter (POST /v1/report).")
         report.save()
     logger.info("report %s submitted", report.public_id)
     return report
@@ -153,7 +158,7 @@ def _next_reference(year: int) -> tuple[int, str]:
 
 
 def threat_create(*, severity: str, category: str, description: str, first_seen, content_hash: str = "",
-                  now=None, **fields) -> Threat:
+                  now=None, reason: str = "Created.", **fields) -> Threat:
     """A new threat with the next THR-YYYY-NNNN reference (fields: summary, aliases, osv_id, ...)."""
     now = now or timezone.now()
     # The sequence comes from MAX()+1; a concurrent create can take the same number, so retry.
@@ -165,6 +170,7 @@ def threat_create(*, severity: str, category: str, description: str, first_seen,
             recommended_action=fields.pop("recommended_action", RECOMMENDED_ACTION_FOR_SEVERITY[severity]),
             first_seen=first_seen, last_seen=now, reports_count=0, created_at=now, updated_at=now, **fields,
         )
+        audit_reason(threat, reason)
         try:
             with transaction.atomic():
                 threat.save()
@@ -175,9 +181,9 @@ def threat_create(*, severity: str, category: str, description: str, first_seen,
     raise RuntimeError("Could not allocate a threat reference.")
 
 
-def _threat_create(*, report: Report, content_hash: str, now) -> Threat:
+def _threat_create(*, report: Report, content_hash: str, now, reason: str) -> Threat:
     return threat_create(severity=report.severity, category=report.category, description=report.description,
-                         first_seen=report.created_at, content_hash=content_hash, now=now)
+                         first_seen=report.created_at, content_hash=content_hash, now=now, reason=reason)
 
 
 @transaction.atomic
@@ -208,21 +214,24 @@ def threat_affected_replace(*, threat: Threat, versions=(), ranges=(), artifact_
     _announce_threat(threat, "changed")
 
 
-def threat_record_from_report(*, report: Report) -> Threat:
-    """Create or strengthen the threat a verified report describes."""
+def threat_record_from_report(*, report: Report, reason: str = "", threat: Threat | None = None) -> Threat:
+    """Create or strengthen the threat a verified report describes (or the one the analyst linked it to)."""
     now = timezone.now()
+    reason = f"Verified report {report.public_id}: {reason}".rstrip(": ")
     package_version = None
     if report.ecosystem and report.package_name and report.package_version:
         package_version = package_version_record(
             ecosystem=report.ecosystem, name=report.package_name, version=report.package_version
         )
-    if not report.source_hash and package_version is None:
+    if threat is not None:
+        threat = Threat.objects.select_for_update().get(pk=threat.pk)
+        package_version = None  # linking adds the report to the threat's count, not its facts
+    elif not report.source_hash and package_version is None:
         raise ReportNotActionable(
             "The report names neither a content hash nor an exact package version; "
             "fill in ecosystem, package name and version on the report first."
         )
-    threat = None
-    if report.source_hash:
+    if threat is None and report.source_hash:
         threat = Threat.objects.select_for_update().filter(content_hash=report.source_hash).first()
     if threat is None and package_version is not None:
         # One threat per content hash: a new hash for a known version gets its own threat,
@@ -232,8 +241,8 @@ def threat_record_from_report(*, report: Report) -> Threat:
             by_version = by_version.filter(content_hash="")
         threat = by_version.order_by("id").first()
     if threat is None:
-        threat = _threat_create(report=report, content_hash=report.source_hash, now=now)
-    elif report.source_hash and not threat.content_hash:
+        threat = _threat_create(report=report, content_hash=report.source_hash, now=now, reason=reason)
+    elif report.source_hash and not threat.content_hash and package_version is not None:
         threat.content_hash = report.source_hash
     # A weaker report never lowers severity; a stronger one raises it and its recommendation.
     if SEVERITY_RANK[report.severity] > SEVERITY_RANK[threat.severity]:
@@ -245,6 +254,7 @@ def threat_record_from_report(*, report: Report) -> Threat:
     threat.last_seen = now
     threat.updated_at = now
     created = threat.reports_count == 1
+    audit_reason(threat, reason)
     threat.save()
     if package_version is not None:
         threat.package_versions.add(package_version)
@@ -260,16 +270,24 @@ def _announce_threat(threat: Threat, action: str) -> None:
 
 
 @transaction.atomic
-def report_review(*, report: Report, actor, action: str, reason: str) -> ReportReview:
-    """Apply an analyst's decision to a report and append it to the report's history."""
+def report_review(*, report: Report, actor, action: str, reason: str, threat: Threat | None = None) -> ReportReview:
+    """Apply an analyst's decision to a report and append it to the report's history.
+
+    verify with a threat links the report to that known threat (adds it to its count).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise InvalidTransition("Give a reason; it is kept in the report's history.")
     report = Report.objects.select_for_update().get(pk=report.pk)
     from_status, to_status = report.transition(action)
+    if threat is not None:
+        if action != ReviewAction.VERIFY:
+            raise InvalidTransition("Only verifying links a report to a threat.")
+        reason = f"Linked to {threat.reference}: {reason}"
     if action == ReviewAction.VERIFY:
-        report.threat = threat_record_from_report(report=report)
+        report.threat = threat_record_from_report(report=report, reason=reason, threat=threat)
     report.updated_at = timezone.now()
+    audit_reason(report, f"{ReviewAction(action).label}: {reason}")
     report.save(update_fields=["status", "threat", "updated_at"])
     review = ReportReview.objects.create(
         report=report, actor=actor, action=action, from_status=from_status, to_status=to_status, reason=reason,
@@ -280,14 +298,15 @@ def report_review(*, report: Report, actor, action: str, reason: str) -> ReportR
 
 @transaction.atomic
 def report_promote(*, report: Report, actor, reason: str, phase: int, name: str, description: str, pattern: str,
-                   severity: str, weight: int, ecosystem: str, file_globs=()):
+                   severity: str, weight: int, ecosystem: str, file_globs=(), tags=()):
     """Turn a report into a detection signature, recorded in the report's history."""
     reason = (reason or "").strip() or f"Promoted to signature {name}."
     if report.status not in (ReportStatus.IN_REVIEW, ReportStatus.VERIFIED):
         raise InvalidTransition("Only a report in review or verified can be promoted to a signature.")
     signature = signature_create(
         phase=phase, name=name, description=description, pattern=pattern, severity=severity, weight=weight,
-        ecosystem=ecosystem, file_globs=tuple(file_globs), origin="report", origin_report=report.public_id,
+        ecosystem=ecosystem, file_globs=tuple(file_globs), tags=tuple(tags), origin="report", origin_report=report.public_id,
+        reason=f"Promoted from report {report.public_id}: {reason}",
     )
     ReportReview.objects.create(
         report=report, actor=actor, action=ReviewAction.PROMOTE, from_status=report.status,

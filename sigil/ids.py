@@ -24,6 +24,8 @@ class PublicIdField(models.CharField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["prefix"] = self.prefix
+        # Written out even when False (audit history copies are not unique), since __init__ defaults it to True.
+        kwargs["unique"] = self.unique
         return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):

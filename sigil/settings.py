@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
+    "simple_history",
     "accounts",
     "scans",
     "intel",
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail's actor: the request's user (DRF sets it once the bearer token is checked).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sigil.api.middleware.ServiceUnavailableMiddleware",
@@ -137,6 +140,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not SIGIL_COLLECTSTATIC
 if WHITENOISE_USE_FINDERS:
     warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
+
+# Audit trail (sigil/audit.py): reasons as free text; history is read-only in admin.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Request bodies over 1 MB are refused before parsing (sigil.api.middleware).
 MAX_REQUEST_BODY_BYTES = 1024 * 1024

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from scans.engine import InvalidPattern, validate_pattern
+from sigil.audit import audit_history
 from signatures.constants import (
     MAX_PATTERN_LENGTH,
     Ecosystem,
@@ -69,6 +70,7 @@ class Signature(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     # Position in the change feed; assigned under the feed lock, so its order is commit order.
     change_seq = models.BigIntegerField(unique=True, editable=False)
+    history = audit_history()
 
     class Meta:
         ordering = ["number"]

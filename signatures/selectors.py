@@ -1,10 +1,14 @@
 """Reads of signatures: the engine's active rules, the cache fingerprint, the sync feed."""
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
 from django.db.models import Count, Max, QuerySet
 
 from signatures.constants import Severity, SignatureStatus
+from domain.patterns import compile_pattern
 from signatures.models import Signature
 from sigil.timefmt import isoformat_z
 
@@ -95,3 +99,62 @@ def signature_sync_page(
     rows = rows[:limit]
     last_seq = rows[-1].change_seq if has_more else max(head, after_seq)
     return SyncPage(signatures=rows, has_more=has_more, last_seq=last_seq, head=head)
+
+
+MAX_SHOWN_LINES = 200
+BUILTIN_PACK = Path(__file__).resolve().parent / "data" / "builtin_pack.json"
+
+
+def matching_lines(pattern: str, text: str, *, limit: int = MAX_SHOWN_LINES) -> tuple[list[tuple[int, str]], bool]:
+    """(line number, line) for every line where a match starts, as the engine matches; truncated flag."""
+    regex = compile_pattern(pattern)
+    lines = text.splitlines()
+    starts, offset = [], 0
+    for line in text.splitlines(keepends=True):
+        starts.append(offset)
+        offset += len(line)
+    found: list[int] = []
+    index = 0
+    for match in regex.finditer(text):
+        while index + 1 < len(starts) and starts[index + 1] <= match.start():
+            index += 1
+        if not found or found[-1] != index:
+            found.append(index)
+            if len(found) > limit:
+                break
+    truncated = len(found) > limit
+    return [(i + 1, lines[i] if i < len(lines) else "") for i in found[:limit]], truncated
+
+
+@lru_cache(maxsize=1)
+def benign_snippets() -> tuple[tuple[str, str], ...]:
+    """(signature id, line) for every benign example of the built-in pack: the engine's self-test
+    lines no signature may match (tests/scans/engine/test_builtin_pack.py holds the pack to them)."""
+    try:
+        entries = json.loads(BUILTIN_PACK.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple((entry.get("id", "?"), line) for entry in entries if isinstance(entry, dict)
+                 for line in (entry.get("examples") or {}).get("benign", []) if isinstance(line, str))
+
+
+@dataclass
+class PatternTrial:
+    evidence_matches: list[tuple[int, str]]  # (evidence item number, 1-based; the item)
+    evidence_total: int
+    benign_matches: list[tuple[str, str]]  # (built-in signature id, benign line)
+
+    @property
+    def matches_evidence(self) -> bool:
+        return bool(self.evidence_matches)
+
+
+def pattern_trial(*, pattern: str, evidence: list[str]) -> PatternTrial:
+    """Run a (valid) pattern over a report's evidence and the benign self-test lines, as the engine matches."""
+    regex = compile_pattern(pattern)
+    items = [str(item) for item in evidence or []]
+    return PatternTrial(
+        evidence_matches=[(number, item) for number, item in enumerate(items, start=1) if regex.search(item)],
+        evidence_total=len(items),
+        benign_matches=[(sig, line) for sig, line in benign_snippets() if regex.search(line)],
+    )

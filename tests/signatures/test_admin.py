@@ -34,7 +34,7 @@ def form_data(**overrides):
     data = {
         "phase": "3", "name": "webhook_exfil", "description": "Posts to a webhook",
         "pattern": r"discord(app)?\.com/api/webhooks", "severity": str(Severity.HIGH.value), "weight": "6",
-        "ecosystem": "generic", "file_globs": '["*.js", "*.py"]', "origin": "builtin", "origin_report": "",
+        "ecosystem": "generic", "file_globs": "*.js\n*.py", "change_reason": "Covers the webhook family",
     }
     data.update(overrides)
     return data
@@ -63,7 +63,7 @@ def test_editing_in_the_admin_bumps_updated_at_and_the_feed_position(analyst_cli
     before_seq, before_at = signature.change_seq, signature.updated_at
     data = form_data(phase=str(signature.phase), name=signature.name, description=signature.description,
                      pattern=signature.pattern, severity=str(signature.severity), weight="9",
-                     ecosystem=signature.ecosystem, file_globs='["*.js"]')
+                     ecosystem=signature.ecosystem, file_globs="*.js")
     response = analyst_client.post(f"{CHANGELIST}{signature.pk}/change/", data)
     assert response.status_code == 302
     stored = Signature.objects.get(pk=signature.pk)
@@ -74,9 +74,19 @@ def test_editing_in_the_admin_bumps_updated_at_and_the_feed_position(analyst_cli
 
 def test_withdraw_action_withdraws_selected_signatures(analyst_client):
     one, two = make_signature(), make_signature()
-    response = analyst_client.post(CHANGELIST, {"action": "withdraw_selected", "_selected_action": [one.pk]})
+    selected = {"action": "withdraw_selected", "_selected_action": [one.pk]}
+    # First a confirmation page that names what goes and asks why; nothing is withdrawn yet.
+    response = analyst_client.post(CHANGELIST, selected)
+    assert response.status_code == 200 and one.public_id in response.content.decode()
+    assert "Reason (required)" in response.content.decode()
+    assert Signature.objects.get(pk=one.pk).status == SignatureStatus.ACTIVE
+    response = analyst_client.post(CHANGELIST, {**selected, "confirm": "yes", "reason": " "})
+    assert response.status_code == 200 and response.context["form"].errors["reason"]
+    assert Signature.objects.get(pk=one.pk).status == SignatureStatus.ACTIVE
+    response = analyst_client.post(CHANGELIST, {**selected, "confirm": "yes", "reason": "False positives on webpack"})
     assert response.status_code == 302
-    assert Signature.objects.get(pk=one.pk).status == SignatureStatus.WITHDRAWN
+    withdrawn = Signature.objects.get(pk=one.pk)
+    assert withdrawn.status == SignatureStatus.WITHDRAWN and withdrawn.withdrawn_reason == "False positives on webpack"
     assert Signature.objects.get(pk=two.pk).status == SignatureStatus.ACTIVE
 
 
@@ -174,3 +184,28 @@ def test_the_admin_form_refuses_a_tag_outside_the_vocabulary(analyst_client):
     assert response.status_code == 200
     assert "tags" in response.context["adminform"].form.errors
     assert Signature.objects.count() == 0
+
+
+def test_withdraw_from_the_signature_page_confirms_and_shows_the_tombstone(analyst_client):
+    signature = make_signature()
+    page = analyst_client.get(f"{CHANGELIST}{signature.pk}/change/").content.decode()
+    withdraw_url = f"{CHANGELIST}{signature.pk}/withdraw/"
+    assert f'href="{withdraw_url}"' in page
+    assert "Yes, withdraw" in analyst_client.get(withdraw_url).content.decode()
+    assert analyst_client.post(withdraw_url, {"reason": ""}).status_code == 200
+    assert Signature.objects.get(pk=signature.pk).is_active
+    response = analyst_client.post(withdraw_url, {"reason": "Superseded by a tighter rule"})
+    assert response.status_code == 302
+    page = analyst_client.get(f"{CHANGELIST}{signature.pk}/change/").content.decode()
+    assert "Superseded by a tighter rule. Clients received it as a tombstone." in page
+    assert f'href="{withdraw_url}"' not in page
+
+
+def test_the_signature_form_uses_choices_and_a_glob_list_and_keeps_origin_read_only(analyst_client):
+    page = analyst_client.get(ADD).content.decode()
+    assert '<select name="phase"' in page and "3 · network_exfil" in page and '<select name="severity"' in page
+    assert '<textarea name="file_globs"' in page and 'name="origin"' not in page
+    response = analyst_client.post(ADD, form_data(origin="report", origin_report="rpt_forged000000"))
+    assert response.status_code == 302
+    signature = Signature.objects.get()
+    assert (signature.origin, signature.origin_report, signature.file_globs) == ("builtin", "", ["*.js", "*.py"])
