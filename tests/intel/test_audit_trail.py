@@ -8,6 +8,7 @@ from signatures.models import Signature
 from signatures.services import signature_update, signature_withdraw
 from tests.conftest import make_user
 from tests.intel.factories import make_report
+from tests.intel.test_threat_admin import change_form
 from tests.signatures.factories import make_signature
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +68,7 @@ def test_editing_threat_text_in_admin_needs_a_reason_and_shows_old_and_new(analy
     services.report_review(report=report, actor=carol, action="verify", reason="Confirmed")
     threat = Threat.objects.get()
     url = f"/admin/intel/threat/{threat.pk}/change/"
-    fields = {"description": "Steals AWS keys and posts them to a webhook", "recommended_action": "reject",
-              "extra_references": "[]"}
+    fields = change_form(threat, description="Steals AWS keys and posts them to a webhook", change_reason="")
     response = analyst.post(url, fields)
     assert response.status_code == 200 and "change_reason" in response.context["adminform"].form.errors
     threat.refresh_from_db()

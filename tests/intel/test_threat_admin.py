@@ -23,7 +23,8 @@ def formset(prefix, rows, initial=0):
 
 def change_form(threat, *, versions=(), ranges=(), hashes=(), **fields):
     data = {"description": threat.description, "summary": threat.summary, "recommended_action": threat.recommended_action,
-            "extra_references": "[]", "aliases": "[]", "withdrawn_at_0": "", "withdrawn_at_1": "", **fields}
+            "extra_references": "[]", "aliases": "[]", "withdrawn_at_0": "", "withdrawn_at_1": "",
+            "change_reason": "Analyst correction", **fields}
     data.update(formset("Threat_package_versions", list(versions)))
     data.update(formset("ranges", list(ranges)))
     data.update(formset("artifact_hashes", list(hashes)))
