@@ -432,6 +432,79 @@ def cmd_verify(args) -> int:
     return EXIT_BLOCK if resp.get("status") == "failed" else EXIT_OK
 
 
+def _fetch_release(source_type: str, spec: str, rules):
+    """Fetch one release into quarantine (nothing is run) and scan it; (Release, quarantine id)."""
+    from cli.fetch import fetch
+    from scans.engine import EngineError, Release, manifest_of_archive, manifest_of_directory, scan_archive, scan_directory
+
+    qid, entry = quarantine.new_entry(_slug_source(source_type, spec))
+    try:
+        with Spinner(f"fetching {clean(spec, 60)}"):
+            fetched = fetch(source_type, spec, entry)
+        if fetched.kind == "archive":
+            result = scan_archive(fetched.path, rules, filename=fetched.path.name, ecosystem=fetched.ecosystem,
+                                  package_name=fetched.package_name)
+            manifest = manifest_of_archive(fetched.path.read_bytes(), fetched.path.name)
+        else:
+            result = scan_directory(fetched.path, rules, ecosystem=fetched.ecosystem, package_name=fetched.package_name)
+            manifest = manifest_of_directory(str(fetched.path))
+    except EngineError as exc:
+        quarantine.discard(entry)
+        raise CliError(f"cannot scan {spec}: {exc}") from None
+    except BaseException:
+        quarantine.discard(entry)
+        raise
+    separator = "==" if source_type == "pip" else "@"
+    version = fetched.source_ref.rpartition(separator)[2] if separator in fetched.source_ref[1:] else ""
+    quarantine.save_meta(entry, {"id": qid, "source_type": fetched.source_type, "source_ref": fetched.source_ref,
+                                 "kind": fetched.kind, "content": fetched.path.name,
+                                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                 "score": result.score, "verdict": result.verdict, "source_hash": result.source_hash,
+                                 "evidence": [f.summary() for f in sorted(result.findings, key=lambda f: -f.points)[:20]]})
+    return Release(version, result, manifest), qid
+
+
+def cmd_diff(args) -> int:
+    """What changed between two releases, computed locally by the same code as the server's changes_since."""
+    from scans.engine import release_diff
+
+    source_type = "pip" if args.pip else "npm"
+    specs = [spec.replace("@", "==", 1) if source_type == "pip" and "==" not in spec else spec
+             for spec in (args.old, args.new)]
+    ruleset = sigs.rules_for_scan(Api(), offline=args.offline)
+    (old, old_id), (new, new_id) = (_fetch_release(source_type, spec, ruleset.rules) for spec in specs)
+    diff = release_diff(old, new)
+    risk = diff["release_risk"]
+    if args.json:
+        _print_json({**diff, "quarantine_ids": [old_id, new_id]})
+        return EXIT_MEDIUM if risk["signals"] else EXIT_OK
+    out(f"changes from {clean(specs[0])} to {clean(specs[1])} (quarantine {old_id}, {new_id}; nothing was run)")
+    hooks = diff["install_hooks"]
+    for label, items in (("install hook added", hooks["added"].items()), ("install hook changed", hooks["changed"].items())):
+        for name, command in items:
+            out(f"  {label}: {clean(name)}: {clean(command, 120)}")
+    for name in hooks["removed"]:
+        out(f"  install hook removed: {clean(name)}")
+    for dependency in diff["new_dependencies"]:
+        out(f"  new dependency: {clean(dependency['name'])} {clean(dependency['spec'])}")
+    for label, key in (("new domain", "new_domains"), ("new endpoint", "new_endpoints"), ("new binary", "new_binaries")):
+        for value in diff[key]:
+            out(f"  {label}: {clean(value)}")
+    if diff["publisher_change"]:
+        out(f"  publisher: {clean(diff['publisher_change']['from'])} -> {clean(diff['publisher_change']['to'])}")
+    for finding in diff["new_findings"]:
+        out(f"  + {clean(finding['message'], 100)} ({clean(finding['file'])})")
+    for finding in diff["disappeared_findings"]:
+        out(f"  - {clean(finding['message'], 100)} ({clean(finding['file'])})")
+    if risk["signals"]:
+        out(f"release risk: +{risk['points']} to the score")
+        for signal in risk["signals"]:
+            out(f"  {clean(signal['detail'], 200)}")
+    else:
+        out("release risk: none")
+    return EXIT_MEDIUM if risk["signals"] else EXIT_OK
+
+
 # ----------------------------------------------------------------------------------- parser
 
 def _add_sources(p: argparse.ArgumentParser, *, local: bool) -> None:
@@ -518,6 +591,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scan-id", metavar="SCAN_ID")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("diff", help="fetch two releases into quarantine and show what changed (nothing is run)")
+    p.add_argument("old", metavar="PKG@A", help="the earlier release, e.g. leftpad@1.0.0 (pip: NAME==VER or NAME@VER)")
+    p.add_argument("new", metavar="PKG@B", help="the later release")
+    p.add_argument("--pip", action="store_true", help="PyPI releases (default: npm)")
+    p.add_argument("--json", action="store_true", help="print the diff as JSON")
+    p.add_argument("--offline", action="store_true", help="do not sync signatures")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("verify", help="ask the server to verify a package for a trust badge")
     _add_sources(p, local=False)

@@ -10,7 +10,8 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
-from domain.scoring import PASSING_VERDICTS, SEVERITY_RANK
+from domain.scoring import PASSING_VERDICTS, SEVERITY_RANK, verdict_for_score
+from intel.matching import threats_for_package
 from intel.selectors import dependency_threats, publisher_reputation, threats_matching
 from intel.services import package_version_record, publisher_get_or_create
 from marketplace import guarded_http, webhooks
@@ -31,7 +32,16 @@ from marketplace.registries import (
     TransientFetchError,
     fetcher_for,
 )
-from scans.engine import EngineError, compile_rules, scan_archive, scan_directory
+from marketplace.selectors import verification_previous_release
+from scans.engine import (
+    EngineError,
+    Release,
+    compile_rules,
+    manifest_of_archive,
+    release_diff,
+    scan_archive,
+    scan_directory,
+)
 from signatures.selectors import signature_active_rules, signatures_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -153,6 +163,46 @@ def artifact_record(*, artifact_hash: str, file_hashes: dict, fingerprint: str, 
                   "known_threats": known, "rule_ids": sorted(result.rule_ids()), "scanned_at": timezone.now()})
 
 
+def _changes_since(verification: Verification, artifact: Artifact, result) -> dict | None:
+    """Diff against the release verified before this one (re-fetched by its version and scanned with
+    the same signatures); None for a first release, git/url sources, or when it cannot be fetched."""
+    ecosystem = ECOSYSTEM_BY_SOURCE.get(verification.source_type)
+    previous = verification_previous_release(source_type=verification.source_type,
+                                             source_ref=verification.source_ref, version=artifact.version)
+    if previous is None or artifact.data is None:
+        return None
+    try:
+        old = fetcher_for(verification.source_type).fetch(verification.source_ref, previous.source_version)
+    except FetchError as exc:
+        logger.warning("verification %s: previous release %s not fetched (%s); no diff", verification.public_id,
+                       previous.source_version, exc)
+        return None
+    try:
+        if old.data is None:
+            return None
+        fingerprint = verification.signatures_fingerprint or signatures_fingerprint()
+        old_result = artifact_scan(source_type=verification.source_type, artifact=old, fingerprint=fingerprint)
+        publisher = previous.publisher
+        changes = release_diff(
+            Release(previous.source_version, old_result, manifest_of_archive(old.data, old.filename),
+                    publisher=(publisher.display_name or publisher.name) if publisher else old.publisher),
+            Release(artifact.version, result, manifest_of_archive(artifact.data, artifact.filename),
+                    publisher=artifact.publisher))
+    except EngineError as exc:
+        logger.warning("verification %s: previous release unreadable (%s); no diff", verification.public_id, exc)
+        return None
+    finally:
+        old.cleanup()
+    changes["previous_verification"] = previous.public_id
+    for dependency in changes["new_dependencies"]:
+        try:
+            matches = threats_for_package(ecosystem=ecosystem, name=dependency["name"])
+        except ValueError:
+            matches = []
+        dependency["known_threats"] = [m.reference for m in matches if not m.withdrawn]
+    return changes
+
+
 def _publisher(ecosystem: str | None, artifact: Artifact):
     """Record the package version and its publisher; (publisher or None, reputation score or None)."""
     if not ecosystem:
@@ -201,6 +251,8 @@ def _complete(verification: Verification, artifact: Artifact) -> Verification:
     except EngineError as exc:
         return _finish_with_error(verification, VerificationError.FETCH_FAILED, f"The artifact could not be read: {exc}")
     ecosystem = ECOSYSTEM_BY_SOURCE.get(verification.source_type)
+    changes = _changes_since(verification, artifact, result)
+    risk = changes["release_risk"]["points"] if changes else 0
     with transaction.atomic():
         dependencies = _dependency_threats(result)
         # A package that only pulls in a known malicious package fails like one that is one.
@@ -210,11 +262,15 @@ def _complete(verification: Verification, artifact: Artifact) -> Verification:
         verification.source_version = artifact.version
         verification.artifact_hash = artifact.artifact_hash
         verification.artifact_filename = artifact.filename[:255]
-        verification.score = result.score
-        verification.verdict = result.verdict
-        verification.transition_to(VerificationStatus.VERIFIED if result.verdict in PASSING_VERDICTS and known == 0
+        # A release-risk signal raises the score by its documented points (README, Release diffs).
+        verification.score = result.score + risk
+        verification.verdict = verdict_for_score(verification.score) if risk else result.verdict
+        verification.transition_to(VerificationStatus.VERIFIED
+                                   if verification.verdict in PASSING_VERDICTS and known == 0
                                    else VerificationStatus.FAILED)
         verification.details = _details(result, known, reputation, dependencies)
+        if changes is not None:
+            verification.details["changes_since"] = changes
         verification.phases = [{"phase": p.phase, "name": p.name, "score": p.score, "findings": p.findings[:20]}
                                for p in result.phases]
         verification.publisher = publisher

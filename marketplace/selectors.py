@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from intel.constants import MatchBasis
+from intel.constants import MatchBasis, RangeType
 from intel.matching import PackageQuery, ThreatMatch, sql_in, threat_matches
 from intel.selectors import threats_changed_since, threats_matching
+from intel.versions import parse_version
 from marketplace.constants import ECOSYSTEM_BY_SOURCE, VerificationStatus
 from marketplace.models import Verification, WebhookDelivery
 
@@ -128,3 +129,24 @@ def package_lookup(*, queries: list[PackageQuery]) -> list[dict]:
             "verification": verification,
         })
     return answers
+
+
+def verification_previous_release(*, source_type: str, source_ref: str, version: str) -> Verification | None:
+    """The release verified before this one: the highest stored version below `version` (pip/npm)."""
+    ecosystem = ECOSYSTEM_BY_SOURCE.get(source_type)
+    if not ecosystem or not version:
+        return None
+    current = parse_version(ecosystem, RangeType.ECOSYSTEM, version)
+    if current is None:
+        return None
+    candidates = (Verification.objects.filter(
+        source_type=source_type, source_ref=source_ref,
+        status__in=[VerificationStatus.VERIFIED, VerificationStatus.FAILED, VerificationStatus.REVOKED])
+        .exclude(source_version=version).exclude(artifact_hash="").select_related("publisher")
+        .order_by("-verified_at")[:100])
+    earlier = []
+    for candidate in candidates:
+        parsed = parse_version(ecosystem, RangeType.ECOSYSTEM, candidate.source_version)
+        if parsed is not None and parsed < current:
+            earlier.append((parsed, candidate))
+    return max(earlier, key=lambda pair: pair[0])[1] if earlier else None

@@ -9,6 +9,7 @@ from .archive import (
 )
 from .errors import ArchiveError, ArchiveLimitExceeded, EngineError, InvalidPattern
 from .hashing import tree_hash
+from .release_diff import Release, manifest_of_archive, manifest_of_directory, release_diff
 from .result import PHASE_NAMES, Finding, PhaseResult, ScanResult, verdict_for_score
 from .rules import CompiledRules, Rule, compile_rules, load_rules, validate_pattern
 from .scanner import scan_archive, scan_directory
@@ -31,11 +32,15 @@ __all__ = [
     "MAX_TOTAL_SIZE",
     "PHASE_NAMES",
     "PhaseResult",
+    "Release",
     "Rule",
     "ScanResult",
     "TAGS",
     "compile_rules",
     "load_rules",
+    "manifest_of_archive",
+    "manifest_of_directory",
+    "release_diff",
     "scan_archive",
     "scan_directory",
     "tree_hash",

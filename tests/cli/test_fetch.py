@@ -180,3 +180,21 @@ def test_pip_takes_a_wheel_when_there_is_no_sdist(offline_sigil):
     assert proc.returncode == 0, proc.stderr
     assert body["source_hash"] == "sha256:" + hashlib.sha256(wheel).hexdigest()
     assert [r["path"] for r in pypi.requests if r["path"].startswith("/files/")] == ["/files/solo-2.0-py3-none-any.whl"]
+
+
+def test_diff_fetches_both_releases_into_quarantine_and_shows_the_release_risk(offline_sigil):
+    from tests.fakes.releases import npm_release_pair
+
+    with FakeNpm(npm_release_pair()) as registry:
+        offline_sigil.env_extra["SIGIL_NPM_REGISTRY_URL"] = registry.url
+        proc = offline_sigil("diff", "padkit@2.0.0", "padkit@2.0.1")
+        json_proc, body = offline_sigil.json("diff", "padkit@2.0.0", "padkit@2.0.1", "--json")
+
+    assert proc.returncode == 1, proc.stderr
+    assert "install hook added: postinstall: node hook.js" in proc.stdout
+    assert "new dependency: pad-helper 1.0.0" in proc.stdout and "new domain: collect.example.net" in proc.stdout
+    assert "new binary: prebuilds/pad.node" in proc.stdout and "release risk: +20" in proc.stdout
+    assert json_proc.returncode == 1
+    assert {s["signal"] for s in body["release_risk"]["signals"]} == {"install_hook", "install_network"}
+    assert body["previous_version"] == "2.0.0" and len(body["quarantine_ids"]) == 2
+    assert set(body["quarantine_ids"]) <= set(quarantine_ids(offline_sigil.home))

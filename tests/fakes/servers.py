@@ -203,7 +203,8 @@ class FakeNpm(FakeServer):
     """Package documents at /<name>, /<name>/<version|latest>; tarballs at /-/<file>.
 
     packages = {name: {"versions": {version: tarball_bytes}, "latest": version,
-                       "npm_user": "alice" | None, "maintainers": [names]}}
+                       "npm_user": "alice" | None, "maintainers": [names],
+                       "npm_users": {version: "bob"} (optional: who published each release)}}
     """
 
     def __init__(self, packages: dict):
@@ -217,8 +218,9 @@ class FakeNpm(FakeServer):
                "dist": {"tarball": f"{self.url}/-/{name.replace('/', '%2F')}/{filename}",
                         "integrity": npm_integrity(b"x" if (name, version) in self.bad_integrity else data),
                         "shasum": hashlib.sha1(data).hexdigest()}}
-        if pkg.get("npm_user"):
-            doc["_npmUser"] = {"name": pkg["npm_user"], "email": "x@example.com"}
+        user = (pkg.get("npm_users") or {}).get(version, pkg.get("npm_user"))  # per release, for publisher changes
+        if user:
+            doc["_npmUser"] = {"name": user, "email": "x@example.com"}
         if pkg.get("maintainers"):
             doc["maintainers"] = [{"name": m} for m in pkg["maintainers"]]
         return doc
