@@ -1,7 +1,17 @@
-"""Read package archives in memory, under caps, without extracting or following links."""
+"""Read package archives in memory, under caps, without extracting or following links.
+
+Members are streamed: each one is hashed whole, but only what the scanner can use is kept (the
+first HEAD_BYTES of a text file, the first SNIFF_BYTES of a binary one, enough for its magic
+number). Big legitimate packages (cloud SDKs, configuration-management tools, code generators
+with tens of thousands of files) are read this way in bounded memory. Only real bombs are
+refused: a compression ratio over MAX_RATIO, absurd sizes (MAX_TOTAL_SIZE read through, more
+than MAX_KEPT_BYTES of text to scan, MAX_MEMBERS entries). Archives inside the archive are never
+opened, so nesting cannot multiply anything.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import stat
 import tarfile
@@ -11,13 +21,23 @@ from pathlib import Path
 
 from .errors import ArchiveError, ArchiveLimitExceeded
 
-MAX_TOTAL_SIZE = 200 * 1024 * 1024
-MAX_MEMBERS = 20_000
-MAX_MEMBER_SIZE = 50 * 1024 * 1024
+MiB = 1024 * 1024
+# Uncompressed bytes read through (hashed, mostly discarded): bounds the time of one scan.
+MAX_TOTAL_SIZE = 1024 * MiB
+MAX_MEMBERS = 200_000
+MAX_MEMBER_SIZE = 512 * MiB
+# Bytes kept in memory for the scanner across the archive: bounds its memory and matching time.
+MAX_KEPT_BYTES = 256 * MiB
 MAX_RATIO = 100
 # Below this many uncompressed bytes a high ratio is harmless (a small file of zeros), so the
 # ratio caps only apply above it.
-RATIO_MIN_SIZE = 1024 * 1024
+RATIO_MIN_SIZE = 1 * MiB
+# The scanner matches at most this much of one file (scanner.MAX_SCAN_BYTES).
+HEAD_BYTES = 2 * MiB
+# A member with a NUL byte in its first SNIFF_BYTES is binary: the scanner only looks at its
+# magic number and whether it is text, so this much is kept.
+SNIFF_BYTES = 8192
+_CHUNK = 256 * 1024
 _READ_AHEAD = 128 * 1024
 
 
@@ -28,20 +48,30 @@ class ArchiveLimits:
     max_member_size: int = MAX_MEMBER_SIZE
     max_ratio: float = MAX_RATIO
     ratio_min_size: int = RATIO_MIN_SIZE
+    max_kept_bytes: int = MAX_KEPT_BYTES
+    head_bytes: int = HEAD_BYTES
 
 
 @dataclass
 class Entry:
-    """One archive member or directory file: a regular file with data, or a refused special entry."""
+    """One archive member or directory file: a regular file with data, or a refused special entry.
+
+    `data` holds what is kept of a regular file (all of it up to the head limit when it is text,
+    its first SNIFF_BYTES when it is binary); `size` and `sha256` describe the whole member.
+    """
 
     path: str
     kind: str  # "file" | "symlink" | "hardlink" | "device" | "fifo" | "unsafe_path" | "other"
     data: bytes = b""
     target: str = ""
+    size: int = -1
+    sha256: str = ""
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            self.size = len(self.data)
+        if self.kind == "file" and not self.sha256:
+            self.sha256 = hashlib.sha256(self.data).hexdigest()
 
 
 def safe_member_path(name: str) -> str | None:
@@ -76,6 +106,49 @@ def _check_ratio(uncompressed: int, compressed: int, limits: ArchiveLimits, what
         )
 
 
+class _Budget:
+    """Running totals of one archive: bytes read through and bytes kept for the scanner."""
+
+    def __init__(self, limits: ArchiveLimits):
+        self.limits = limits
+        self.read = 0
+        self.kept = 0
+
+    def drain(self, fh, path: str, declared: int, errors: tuple) -> tuple[bytes, int, str]:
+        """Read one member to its end in chunks: (kept head, real size, sha256 of the whole)."""
+        limits = self.limits
+        digest = hashlib.sha256()
+        head = bytearray()
+        keep = limits.head_bytes
+        size = 0
+        sniffed = False
+        try:
+            while True:
+                chunk = fh.read(_CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                self.read += len(chunk)
+                if size > limits.max_member_size:
+                    raise ArchiveLimitExceeded(f"{path}: over {limits.max_member_size} bytes (limit)")
+                if self.read > limits.max_total_size:
+                    raise ArchiveLimitExceeded(f"over {limits.max_total_size} bytes uncompressed (limit)")
+                digest.update(chunk)
+                if len(head) < keep:
+                    head += chunk[: keep - len(head)]
+                if not sniffed and (len(head) >= SNIFF_BYTES or size >= declared):
+                    sniffed = True
+                    if b"\x00" in head[:SNIFF_BYTES]:
+                        keep = SNIFF_BYTES
+                        del head[SNIFF_BYTES:]
+        except errors as exc:
+            raise ArchiveError(f"corrupt archive member {path}: {exc}") from None
+        self.kept += len(head)
+        if self.kept > limits.max_kept_bytes:
+            raise ArchiveLimitExceeded(f"over {limits.max_kept_bytes} bytes of text to scan (limit)")
+        return bytes(head), size, digest.hexdigest()
+
+
 def read_archive(data: bytes, filename: str, limits: ArchiveLimits) -> list[Entry]:
     """Return the archive's entries; raise ArchiveLimitExceeded or ArchiveError."""
     fmt = detect_format(data, filename)
@@ -84,20 +157,25 @@ def read_archive(data: bytes, filename: str, limits: ArchiveLimits) -> list[Entr
     return _read_tar(data, limits)
 
 
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError)
+_TAR_ERRORS = (tarfile.TarError, OSError, EOFError, ValueError, NotImplementedError)
+
+
 def _read_zip(data: bytes, limits: ArchiveLimits) -> list[Entry]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise ArchiveError(f"corrupt zip archive: {exc}") from None
     if len(infos) > limits.max_members:
         raise ArchiveLimitExceeded(f"{len(infos)} members (limit {limits.max_members})")
     declared = sum(i.file_size for i in infos)
     if declared > limits.max_total_size:
         raise ArchiveLimitExceeded(f"{declared} bytes uncompressed (limit {limits.max_total_size})")
+    # Overlapping members (one compressed stream claimed by many entries) show up here.
     _check_ratio(declared, len(data), limits, "archive")
+    budget = _Budget(limits)
     entries: list[Entry] = []
-    total = 0
     for info in infos:
         if info.is_dir():
             continue
@@ -121,17 +199,13 @@ def _read_zip(data: bytes, limits: ArchiveLimits) -> list[Entry]:
             raise ArchiveLimitExceeded(f"{path}: {info.file_size} bytes (limit {limits.max_member_size})")
         _check_ratio(info.file_size, info.compress_size, limits, path)
         try:
-            with zf.open(info) as fh:
-                content = fh.read(limits.max_member_size + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            fh = zf.open(info)
+        except _ZIP_ERRORS as exc:
             raise ArchiveError(f"corrupt zip member {path}: {exc}") from None
-        if len(content) > limits.max_member_size:
-            raise ArchiveLimitExceeded(f"{path}: over {limits.max_member_size} bytes")
-        _check_ratio(len(content), info.compress_size, limits, path)
-        total += len(content)
-        if total > limits.max_total_size:
-            raise ArchiveLimitExceeded(f"over {limits.max_total_size} bytes uncompressed")
-        entries.append(Entry(path, "file", content))
+        with fh:
+            head, size, digest = budget.drain(fh, path, info.file_size, _ZIP_ERRORS)
+        _check_ratio(size, info.compress_size, limits, path)
+        entries.append(Entry(path, "file", head, size=size, sha256=digest))
     return entries
 
 
@@ -139,19 +213,21 @@ def _read_tar(data: bytes, limits: ArchiveLimits) -> list[Entry]:
     raw = io.BytesIO(data)
     try:
         tf = tarfile.open(fileobj=raw, mode="r:*")
-    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+    except _TAR_ERRORS as exc:
         raise ArchiveError(f"corrupt or unsupported archive: {exc}") from None
+    budget = _Budget(limits)
     entries: list[Entry] = []
-    total = 0
     count = 0
     try:
         while True:
             try:
                 member = tf.next()
-            except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+            except _TAR_ERRORS as exc:
                 raise ArchiveError(f"corrupt tar archive: {exc}") from None
             if member is None:
                 break
+            # tarfile remembers every header it read; entries already hold what we need.
+            tf.members.clear()
             count += 1
             if count > limits.max_members:
                 raise ArchiveLimitExceeded(f"more than {limits.max_members} members")
@@ -178,23 +254,24 @@ def _read_tar(data: bytes, limits: ArchiveLimits) -> list[Entry]:
                 continue
             if member.size > limits.max_member_size:
                 raise ArchiveLimitExceeded(f"{path}: {member.size} bytes (limit {limits.max_member_size})")
-            total += member.size
-            if total > limits.max_total_size:
-                raise ArchiveLimitExceeded(f"over {limits.max_total_size} bytes uncompressed")
+            if budget.read + member.size > limits.max_total_size:
+                raise ArchiveLimitExceeded(f"over {limits.max_total_size} bytes uncompressed (limit)")
             before = raw.tell()
             try:
                 fh = tf.extractfile(member)
-                content = fh.read(member.size) if fh else b""
-            except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+            except _TAR_ERRORS as exc:
                 raise ArchiveError(f"corrupt tar member {path}: {exc}") from None
+            head, size, digest = budget.drain(fh, path, member.size, _TAR_ERRORS) if fh else (b"", 0, "")
+            if size != member.size:
+                raise ArchiveError(f"corrupt tar member {path}: {size} of {member.size} bytes")
             # Compressed bytes consumed while reading this member. The decompressor reads ahead,
             # so allow one read-ahead buffer of slack rather than trip on a well-compressed file.
-            _check_ratio(len(content), raw.tell() - before + _READ_AHEAD, limits, path)
-            entries.append(Entry(path, "file", content))
-            _check_ratio(total, raw.tell(), limits, "archive")
+            _check_ratio(size, raw.tell() - before + _READ_AHEAD, limits, path)
+            entries.append(Entry(path, "file", head, size=size, sha256=digest))
+            _check_ratio(budget.read, raw.tell(), limits, "archive")
     finally:
         tf.close()
-    _check_ratio(total, len(data), limits, "archive")
+    _check_ratio(budget.read, len(data), limits, "archive")
     return entries
 
 

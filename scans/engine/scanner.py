@@ -23,6 +23,7 @@ from .analyzers.provenance import metadata_name, provenance, special_entries, ty
 from .archive import ArchiveLimits, Entry, load_bytes, read_archive
 from .combos import combine
 from .decode import scan_blobs
+from .dependencies import Dependency, declared_dependencies
 from .files import MAX_SCAN_BYTES, FileInfo, file_infos, file_stats, locate
 from .hashing import sha256_hex, tree_hash_entries, walk_tree
 from .hits import RawHit
@@ -59,7 +60,7 @@ def _large_package_discount(files: list[FileInfo], hits: list[RawHit]) -> None:
 
 
 def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: CompiledRules, ecosystem: str | None,
-                package_name: str | None) -> list[Finding]:
+                package_name: str | None) -> tuple[list[Finding], list[Dependency]]:
     by_role = {f.role: f for f in files}
     ecosystem = ecosystem or _guess_ecosystem(by_role)
     hits: list[RawHit] = []
@@ -85,10 +86,13 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     _large_package_discount(files, hits)
     mark_installers(hits)
     hits.extend(combine(hits))
-    return aggregate(hits)
+    dependencies = declared_dependencies({f.role: f.data for f in files if f.is_text}, ecosystem)
+    return aggregate(hits), dependencies
 
 
-def _build_result(findings: list[Finding], source_hash: str, stats: dict, file_hashes: dict[str, str]) -> ScanResult:
+def _build_result(scanned: tuple[list[Finding], list[Dependency]], source_hash: str, stats: dict,
+                  file_hashes: dict[str, str]) -> ScanResult:
+    findings, dependencies = scanned
     phases = []
     for number, name in PHASE_NAMES.items():
         mine = sorted((f for f in findings if f.phase == number), key=lambda f: (-f.points, f.file, f.line))
@@ -97,7 +101,7 @@ def _build_result(findings: list[Finding], source_hash: str, stats: dict, file_h
         phases.append(PhaseResult(number, name, score, strings))
     score = sum(p.score for p in phases)
     ordered = sorted(findings, key=lambda f: (f.phase, -f.points, f.file, f.line))
-    return ScanResult(phases, score, verdict_for_score(score), source_hash, stats, ordered, file_hashes)
+    return ScanResult(phases, score, verdict_for_score(score), source_hash, stats, ordered, file_hashes, dependencies)
 
 
 def scan_archive(data_or_path, rules_or_compiled, *, filename: str | None = None, ecosystem: str | None = None,
@@ -115,10 +119,11 @@ def scan_archive(data_or_path, rules_or_compiled, *, filename: str | None = None
         if e.kind == "file":
             seen[e.path] = e
     regular = list(seen.values())
-    file_hashes = {e.path: "sha256:" + sha256_hex(e.data) for e in regular}
+    # Entries hold only what the scanner reads of each member; the digest covers the whole member.
+    file_hashes = {e.path: "sha256:" + e.sha256 for e in regular}
     files = file_infos([(e.path, e.data, e.size) for e in regular], strip_root=True)
-    findings = _scan_files(files, specials, compiled, ecosystem, package_name)
-    return _build_result(findings, "sha256:" + sha256_hex(data), file_stats(files), file_hashes)
+    scanned = _scan_files(files, specials, compiled, ecosystem, package_name)
+    return _build_result(scanned, "sha256:" + sha256_hex(data), file_stats(files), file_hashes)
 
 
 def scan_directory(path, rules_or_compiled, *, ecosystem: str | None = None, package_name: str | None = None) -> ScanResult:
@@ -153,5 +158,5 @@ def scan_directory(path, rules_or_compiled, *, ecosystem: str | None = None, pac
     file_hashes = {rel: "sha256:" + d for rel, d in digests}
     # A directory is the package root itself: no shared top folder to strip.
     files = file_infos(items, strip_root=False)
-    findings = _scan_files(files, specials, compiled, ecosystem, package_name)
-    return _build_result(findings, tree_hash_entries(digests), file_stats(files), file_hashes)
+    scanned = _scan_files(files, specials, compiled, ecosystem, package_name)
+    return _build_result(scanned, tree_hash_entries(digests), file_stats(files), file_hashes)

@@ -190,3 +190,14 @@ def test_a_finding_has_one_title_with_its_rule_id_in_the_report_json_and_sarif(o
     assert f"{rule.description}  [{rule.id}," in text
     assert any(f.startswith(title + " in package.json:") for f in body["phases"][0]["findings"])
     assert title in {r["message"]["text"] for r in sarif["runs"][0]["results"]}
+
+
+def test_json_lists_the_dependencies_the_package_declares(offline_sigil, tmp_path):
+    project = write_tree(tmp_path / "kit", {
+        "package.json": json.dumps({"name": "kit", "version": "1.0.0",
+                                    "dependencies": {"flatmap-stream": "^0.1.0"}, "devDependencies": {"jest": "^29"}}),
+        "index.js": "module.exports = 1;\n",
+    })
+    proc, body = offline_sigil.json("scan", project, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert body["dependencies"] == [{"ecosystem": "npm", "name": "flatmap-stream", "spec": "^0.1.0"}]
