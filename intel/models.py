@@ -45,7 +45,12 @@ class Publisher(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ecosystem}:{self.display_name or self.name}"
+        return f"{self.ecosystem}:{self.shown_name}"
+
+    @property
+    def shown_name(self) -> str:
+        """The account name as the registry spells it, else the stored lower-case one."""
+        return self.display_name or self.name
 
 
 class Package(models.Model):

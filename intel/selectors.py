@@ -293,7 +293,7 @@ def scan_threats_and_publisher(*, scan) -> tuple[list[Threat], dict | None]:
         reputation = publisher_reputation(publisher=publisher)
         publisher_summary = {
             "id": publisher.public_id,
-            "name": publisher.display_name or publisher.name,
+            "name": publisher.shown_name,
             "reputation": reputation["score"],
             "total_packages": reputation["total_packages"],
             "flagged_packages": reputation["flagged_packages"],

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 
 from marketplace import execution, reverify
-from marketplace.api.serializers import verification_body
+from marketplace.api.serializers import VerificationOutputSerializer
 from marketplace.constants import IntelChangeKind, WebhookEvent
 from marketplace.models import Verification
 from marketplace.registries import TransientFetchError
@@ -58,7 +58,7 @@ def webhook_deliver(self, verification_id: str, event: str = WebhookEvent.COMPLE
     if verification.deliveries.filter(event_type=event, outcome="success").exists():
         return "already delivered"  # a redelivered task must not POST the same event twice
     delivery = execution.webhook_deliver_attempt(verification=verification, event=event,
-                                                 data=verification_body(verification))
+                                                 data=VerificationOutputSerializer(verification).data)
     if delivery.outcome == "success":
         return "delivered"
     if delivery.error.startswith("refused:"):

@@ -5,7 +5,6 @@ from rest_framework import serializers
 from domain.identifiers import ECOSYSTEMS
 from intel.constants import REPORT_MESSAGE, Category, ReportSourceType, Severity
 from sigil.api.fields import HashField, StrictCharField, StrictChoiceField, TimestampField
-from sigil.timefmt import isoformat_z
 
 
 class ThreatSummarySerializer(serializers.Serializer):
@@ -16,14 +15,11 @@ class ThreatSummarySerializer(serializers.Serializer):
     severity = serializers.CharField()
     category = serializers.CharField()
     description = serializers.CharField()
-    reported_at = serializers.SerializerMethodField()
+    reported_at = TimestampField(source="first_seen")
     reports_count = serializers.IntegerField()
 
     def get_hash(self, threat) -> str | None:
         return threat.content_hash or None
-
-    def get_reported_at(self, threat) -> str:
-        return isoformat_z(threat.first_seen)
 
 
 class PublisherSummarySerializer(serializers.Serializer):
@@ -67,15 +63,18 @@ class AffectedPackageSerializer(serializers.Serializer):
 
 
 class ThreatOutputSerializer(serializers.Serializer):
-    """GET /v1/threat/{hash}: both shapes; the extra keys appear only when known_threat is true."""
+    """GET /v1/threat/{hash}: both shapes; the extra keys appear only when known_threat is true.
+
+    Built from {"hash", "known_threat", **selectors.threat_lookup(...)}.
+    """
 
     hash = serializers.CharField()
     known_threat = serializers.BooleanField()
     severity = serializers.CharField(allow_null=True)
     category = serializers.CharField(allow_null=True)
     description = serializers.CharField(allow_null=True)
-    first_seen = serializers.CharField(required=False)
-    last_seen = serializers.CharField(required=False)
+    first_seen = TimestampField(required=False)
+    last_seen = TimestampField(required=False)
     reports_count = serializers.IntegerField(required=False)
     affected_packages = AffectedPackageSerializer(many=True, required=False)
     references = serializers.ListField(child=serializers.URLField(), required=False)
@@ -94,17 +93,19 @@ class PublisherPackageSerializer(serializers.Serializer):
 
 
 class PublisherOutputSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
-    ecosystem = serializers.CharField()
-    reputation_score = serializers.IntegerField()
-    reputation_label = serializers.CharField()
-    total_packages = serializers.IntegerField()
-    flagged_packages = serializers.IntegerField()
-    total_scans = serializers.IntegerField()
-    average_risk_score = serializers.FloatField(allow_null=True)
-    first_seen = serializers.CharField()
-    flags = serializers.ListField(child=serializers.CharField())
+    """GET /v1/publisher/{id}, from {"publisher", "reputation" (selectors.publisher_reputation), "packages"}."""
+
+    id = serializers.CharField(source="publisher.public_id")
+    name = serializers.CharField(source="publisher.shown_name")
+    ecosystem = serializers.CharField(source="publisher.ecosystem")
+    reputation_score = serializers.IntegerField(source="reputation.score")
+    reputation_label = serializers.CharField(source="reputation.label")
+    total_packages = serializers.IntegerField(source="reputation.total_packages")
+    flagged_packages = serializers.IntegerField(source="reputation.flagged_packages")
+    total_scans = serializers.IntegerField(source="reputation.total_scans")
+    average_risk_score = serializers.FloatField(source="reputation.average_risk_score", allow_null=True)
+    first_seen = TimestampField(source="publisher.first_seen")
+    flags = serializers.ListField(source="reputation.flags", child=serializers.CharField())
     packages = PublisherPackageSerializer(many=True)
 
 
@@ -134,11 +135,8 @@ class ReportOutputSerializer(serializers.Serializer):
     source_ref = serializers.CharField()
     category = serializers.CharField()
     severity = serializers.CharField()
-    created_at = serializers.SerializerMethodField()
+    created_at = TimestampField()
     message = serializers.SerializerMethodField()
-
-    def get_created_at(self, report) -> str:
-        return isoformat_z(report.created_at)
 
     def get_message(self, report) -> str:
         return REPORT_MESSAGE

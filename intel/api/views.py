@@ -10,8 +10,8 @@ from intel.api import serializers
 from scans import services as scan_services
 from scans.api.serializers import ScanInputSerializer
 from sigil.api.errors import BadRequest, NotFound
+from sigil.api.output import represent
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
-from sigil.timefmt import isoformat_z
 
 
 class ScanSubmitView(APIView):
@@ -30,10 +30,10 @@ class ScanSubmitView(APIView):
         dependencies = data.validated_data.pop("dependencies", [])
         scan, created = scan_services.scan_ingest(user=request.user, **data.validated_data)
         threats, publisher = selectors.scan_threats_and_publisher(scan=scan)
-        body = serializers.ScanSubmitOutputSerializer({
+        body = represent(serializers.ScanSubmitOutputSerializer, {
             "scan": scan, "threats": threats, "publisher": publisher,
             "dependency_threats": selectors.dependency_threats(dependencies),
-        }).data
+        })
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
@@ -50,15 +50,9 @@ class ThreatLookupView(APIView):
         except ValueError:
             raise BadRequest("Invalid hash format; expected sha256: followed by 64 hexadecimal characters.") from None
         threat = selectors.threat_lookup(content_hash=content_hash)
-        if threat is None:
-            return Response({"hash": content_hash, "known_threat": False, "severity": None, "category": None, "description": None})
-        return Response({
-            "hash": content_hash,
-            "known_threat": True,
-            **threat,
-            "first_seen": isoformat_z(threat["first_seen"]),
-            "last_seen": isoformat_z(threat["last_seen"]),
-        })
+        answer = {"hash": content_hash, "known_threat": threat is not None,
+                  **(threat or {"severity": None, "category": None, "description": None})}
+        return Response(represent(serializers.ThreatOutputSerializer, answer))
 
 
 class PublisherView(APIView):
@@ -77,21 +71,9 @@ class PublisherView(APIView):
         publisher = selectors.publisher_find(identifier=id, ecosystem=query.validated_data.get("ecosystem"))
         if publisher is None:
             raise NotFound("Publisher not found")
-        reputation = selectors.publisher_reputation(publisher=publisher)
-        return Response({
-            "id": publisher.public_id,
-            "name": publisher.display_name or publisher.name,
-            "ecosystem": publisher.ecosystem,
-            "reputation_score": reputation["score"],
-            "reputation_label": reputation["label"],
-            "total_packages": reputation["total_packages"],
-            "flagged_packages": reputation["flagged_packages"],
-            "total_scans": reputation["total_scans"],
-            "average_risk_score": reputation["average_risk_score"],
-            "first_seen": isoformat_z(publisher.first_seen),
-            "flags": reputation["flags"],
-            "packages": selectors.publisher_packages(publisher=publisher),
-        })
+        profile = {"publisher": publisher, "reputation": selectors.publisher_reputation(publisher=publisher),
+                   "packages": selectors.publisher_packages(publisher=publisher)}
+        return Response(serializers.PublisherOutputSerializer(profile).data)
 
 
 def _reports_per_hour() -> str:

@@ -1,8 +1,10 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from packageurl import PackageURL
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from domain.identifiers import normalize_hash, pep503_name
 from intel.constants import MatchBasis
@@ -12,7 +14,7 @@ from marketplace import guarded_http
 from marketplace.constants import VerificationStatus, VerifySourceType
 from marketplace.registries import GIT_REF, NPM_NAME, PYPI_NAME, VERSION
 from sigil.api.errors import BadRequest
-from sigil.api.fields import StrictCharField, StrictChoiceField
+from sigil.api.fields import StrictCharField, StrictChoiceField, TimestampField
 from sigil.timefmt import isoformat_z
 
 
@@ -109,62 +111,84 @@ def revocation_body(verification) -> dict | None:
     }
 
 
-class VerificationOutputSerializer(serializers.Serializer):
-    """For the schema; the body is built by `verification_body`."""
+class ErrorField(serializers.CharField):
+    """`error`: present only on a verification in status "error"."""
 
-    verification_id = serializers.CharField()
+    def get_attribute(self, verification):
+        if verification.status != VerificationStatus.ERROR:
+            raise SkipField()
+        return verification.error
+
+
+class VerificationOutputSerializer(serializers.Serializer):
+    """The POST/GET /v1/verify body (docs/api.md, Marketplace), also the webhook's `data`.
+
+    Results (score, verdict, dates, details) show once a run has finished, never while pending or
+    after an error.
+    """
+
+    verification_id = serializers.CharField(source="public_id")
     status = serializers.ChoiceField(choices=VerificationStatus.choices)
     source_type = serializers.CharField()
     source_ref = serializers.CharField()
-    source_version = serializers.CharField(allow_null=True)
-    score = serializers.IntegerField(allow_null=True)
-    verdict = serializers.CharField(allow_null=True)
-    badge_url = serializers.CharField(allow_null=True)
-    page_url = serializers.CharField()
-    artifact_hash = serializers.CharField(allow_null=True)
-    publisher = serializers.CharField(allow_null=True)
-    verified_at = serializers.CharField(allow_null=True)
-    expires_at = serializers.CharField(allow_null=True)
-    details = DetailsSerializer(allow_null=True)
-    rechecked_at = serializers.CharField(allow_null=True)
-    rechecked_feed_version = serializers.IntegerField(allow_null=True)
-    revocation = RevocationSerializer(allow_null=True)
-    error = serializers.CharField(allow_null=True, required=False)
+    source_version = serializers.SerializerMethodField()
+    score = serializers.SerializerMethodField()
+    verdict = serializers.SerializerMethodField()
+    badge_url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+    artifact_hash = serializers.SerializerMethodField()
+    publisher = serializers.SerializerMethodField()
+    verified_at = serializers.SerializerMethodField()
+    expires_at = serializers.SerializerMethodField()
+    details = serializers.SerializerMethodField()
+    rechecked_at = TimestampField(allow_null=True)
+    rechecked_feed_version = serializers.SerializerMethodField()
+    revocation = serializers.SerializerMethodField()
+    error = ErrorField(allow_null=True, required=False)
 
+    def get_source_version(self, verification) -> str | None:
+        return verification.source_version or verification.requested_version or None
 
-def verification_body(verification) -> dict:
-    """The POST/GET /v1/verify body (docs/api.md, Marketplace)."""
-    base = settings.SIGIL_PUBLIC_URL
-    done = verification.is_done
-    publisher = verification.publisher
-    body = {
-        "verification_id": verification.public_id,
-        "status": verification.status,
-        "source_type": verification.source_type,
-        "source_ref": verification.source_ref,
-        "source_version": verification.source_version or verification.requested_version or None,
-        "score": verification.score if done else None,
-        "verdict": verification.verdict if done else None,
-        "badge_url": f"{base}/badge/{verification.public_id}.svg" if verification.has_badge else None,
-        "page_url": f"{base}/verifications/{verification.public_id}",
-        "artifact_hash": verification.artifact_hash or None,
-        "publisher": (publisher.display_name or publisher.name) if publisher else None,
-        "verified_at": isoformat_z(verification.verified_at) if done else None,
-        "expires_at": isoformat_z(verification.expires_at) if done else None,
-        "details": verification.details if done else None,
-        "rechecked_at": isoformat_z(verification.rechecked_at),
-        "rechecked_feed_version": verification.rechecked_version or None,
-        "revocation": revocation_body(verification),
-    }
-    if verification.status == VerificationStatus.ERROR:
-        body["error"] = verification.error
-    return body
+    def get_score(self, verification) -> int | None:
+        return verification.score if verification.is_done else None
+
+    def get_verdict(self, verification) -> str | None:
+        return verification.verdict if verification.is_done else None
+
+    def get_badge_url(self, verification) -> str | None:
+        return f"{settings.SIGIL_PUBLIC_URL}/badge/{verification.public_id}.svg" if verification.has_badge else None
+
+    def get_page_url(self, verification) -> str:
+        return f"{settings.SIGIL_PUBLIC_URL}/verifications/{verification.public_id}"
+
+    def get_artifact_hash(self, verification) -> str | None:
+        return verification.artifact_hash or None
+
+    def get_publisher(self, verification) -> str | None:
+        return verification.publisher.shown_name if verification.publisher else None
+
+    def get_verified_at(self, verification) -> str | None:
+        return isoformat_z(verification.verified_at) if verification.is_done else None
+
+    def get_expires_at(self, verification) -> str | None:
+        return isoformat_z(verification.expires_at) if verification.is_done else None
+
+    @extend_schema_field(DetailsSerializer(allow_null=True))
+    def get_details(self, verification):
+        return verification.details if verification.is_done else None
+
+    def get_rechecked_feed_version(self, verification) -> int | None:
+        return verification.rechecked_version or None
+
+    @extend_schema_field(RevocationSerializer(allow_null=True))
+    def get_revocation(self, verification):
+        return revocation_body(verification)
 
 
 class WebhookSecretOutputSerializer(serializers.Serializer):
     secret = serializers.CharField()
-    created_at = serializers.CharField()
-    rotated_at = serializers.CharField(allow_null=True)
+    created_at = TimestampField()
+    rotated_at = TimestampField(allow_null=True)
 
 
 class DeliverySerializer(serializers.Serializer):
@@ -176,14 +200,13 @@ class DeliverySerializer(serializers.Serializer):
     status_code = serializers.IntegerField(allow_null=True)
     error = serializers.CharField()
     duration_ms = serializers.IntegerField()
-    attempted_at = serializers.SerializerMethodField()
-
-    def get_attempted_at(self, obj) -> str:
-        return isoformat_z(obj.attempted_at)
+    attempted_at = TimestampField()
 
 
 class DeliveryListSerializer(serializers.Serializer):
-    verification_id = serializers.CharField()
+    """GET /v1/verify/{id}/deliveries, from {"verification", "deliveries"}."""
+
+    verification_id = serializers.CharField(source="verification.public_id")
     deliveries = DeliverySerializer(many=True)
 
 

@@ -47,12 +47,12 @@ class VerifyView(APIView):
         verification = services.verification_submit(owner=request.user, **data.validated_data)
         if verification.callback_url:
             verification.refresh_from_db()
-            return Response(serializers.verification_body(verification), status=status.HTTP_202_ACCEPTED)
+            return Response(serializers.VerificationOutputSerializer(verification).data, status=status.HTTP_202_ACCEPTED)
         verification = selectors.verification_wait(verification=verification, seconds=settings.SIGIL_VERIFY_WAIT_SECONDS)
         if verification.status == VerificationStatus.PENDING:
-            return Response(serializers.verification_body(verification), status=status.HTTP_202_ACCEPTED)
+            return Response(serializers.VerificationOutputSerializer(verification).data, status=status.HTTP_202_ACCEPTED)
         services.verification_raise_for_error(verification)
-        return Response(serializers.verification_body(verification))
+        return Response(serializers.VerificationOutputSerializer(verification).data)
 
 
 def _owned(request, verification_id: str):
@@ -66,7 +66,7 @@ class VerificationDetailView(APIView):
     @extend_schema(operation_id="verify_retrieve", responses={200: serializers.VerificationOutputSerializer,
                                                               **error_responses(404, *AUTHENTICATED_ERRORS)})
     def get(self, request, verification_id: str):
-        return Response(serializers.verification_body(_owned(request, verification_id)))
+        return Response(serializers.VerificationOutputSerializer(_owned(request, verification_id)).data)
 
 
 class VerificationDeliveriesView(APIView):
@@ -76,13 +76,7 @@ class VerificationDeliveriesView(APIView):
     def get(self, request, verification_id: str):
         verification = _owned(request, verification_id)
         deliveries = selectors.webhook_deliveries(verification=verification)
-        return Response({"verification_id": verification.public_id,
-                         "deliveries": serializers.DeliverySerializer(deliveries, many=True).data})
-
-
-def _secret_body(secret) -> dict:
-    return {"secret": secret.secret, "created_at": isoformat_z(secret.created_at),
-            "rotated_at": isoformat_z(secret.rotated_at)}
+        return Response(serializers.DeliveryListSerializer({"verification": verification, "deliveries": deliveries}).data)
 
 
 class WebhookSecretView(APIView):
@@ -90,13 +84,13 @@ class WebhookSecretView(APIView):
                                                                     **error_responses(*AUTHENTICATED_ERRORS)},
                    description="Your whsec_ secret for checking callback signatures (Standard Webhooks).")
     def get(self, request):
-        return Response(_secret_body(services.webhook_secret_get(user=request.user)))
+        return Response(serializers.WebhookSecretOutputSerializer(services.webhook_secret_get(user=request.user)).data)
 
     @extend_schema(operation_id="verify_webhook_secret_rotate", request=None,
                    responses={200: serializers.WebhookSecretOutputSerializer, **error_responses(*AUTHENTICATED_ERRORS)},
                    description="Replace your webhook secret; later deliveries are signed with the new one.")
     def post(self, request):
-        return Response(_secret_body(services.webhook_secret_rotate(user=request.user)))
+        return Response(serializers.WebhookSecretOutputSerializer(services.webhook_secret_rotate(user=request.user)).data)
 
 
 def _lookup_result(index: int, answer: dict) -> dict:

@@ -58,11 +58,10 @@ class HashField(StrictCharField):
 
 @extend_schema_field(OpenApiTypes.STR)
 class TimestampField(serializers.Field):
-    """A time as it leaves the server: ISO 8601 UTC with seconds and Z (docs/design.md); None stays null."""
+    """A time as it leaves the server: ISO 8601 UTC with seconds and Z (docs/design.md); None stays null.
 
-    def __init__(self, **kwargs):
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
+    For output serializers (not read_only: the schema would then call it required in every answer).
+    """
 
     def to_representation(self, value):
         return isoformat_z(value)
