@@ -185,7 +185,7 @@ def _changes_since(verification: Verification, artifact: Artifact, result) -> di
         publisher = previous.publisher
         changes = release_diff(
             Release(previous.source_version, old_result, manifest_of_archive(old.data, old.filename),
-                    publisher=(publisher.display_name or publisher.name) if publisher else old.publisher),
+                    publisher=publisher.shown_name if publisher else old.publisher),
             Release(artifact.version, result, manifest_of_archive(artifact.data, artifact.filename),
                     publisher=artifact.publisher))
     except EngineError as exc:
