@@ -3,10 +3,10 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from tests.accounts.factories import PASSWORD, UserFactory
 from sigil.api.authentication import issue_access_token
 from sigil.celery import app as celery_app
 
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,7 @@ def _fresh_cache_and_eager_tasks(request):
 
 
 def make_user(email: str, *, tier: str = "free", **extra) -> User:
-    return User.objects.create_user(email, PASSWORD, tier=tier, **extra)
+    return UserFactory(email=email, tier=tier, **extra)
 
 
 class Api(APIClient):

@@ -7,6 +7,7 @@ from domain.scoring import PHASE_NAMES, verdict_for_score
 from intel import services
 from intel.models import Report, Threat
 from scans.models import Scan
+from tests.scans.factories import ScanFactory
 
 _counter = itertools.count(1)
 HASH_A = "sha256:" + "a" * 64
@@ -36,9 +37,8 @@ def scan_body(score: int = 15, **overrides) -> dict:
 
 def make_scan(user, *, score: int = 0, created_at=None, source_type="git", source_ref="https://github.com/a/b",
               source_hash="", ecosystem="", package_name="", package_version="") -> Scan:
-    return Scan.objects.create(
-        user=user, quarantine_id=f"q{next(_counter)}", source_type=source_type, source_ref=source_ref,
-        source_hash=source_hash, score=score, verdict=verdict_for_score(score), phases=[],
+    return ScanFactory(
+        user=user, source_type=source_type, source_ref=source_ref, source_hash=source_hash, score=score,
         ecosystem=ecosystem, package_name=package_name, package_version=package_version,
         created_at=created_at or timezone.now(),
     )
