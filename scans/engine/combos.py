@@ -154,9 +154,9 @@ class Combo:
 
 
 def _phase_pair(strong: int, weak: int) -> tuple[Cond, Cond]:
-    """strong is medium or worse (host identity alone does not count); weak is any finding, and
+    """strong is medium or worse (host identity or a library's own token alone does not count); weak is any finding, and
     needs to be medium or worse itself outside full-weight code. Boosted when strong is high+."""
-    serious = {"severity": "medium", "unless": ("host-id",)}
+    serious = {"severity": "medium", "unless": ("host-id", "secret-name")}
     when = all_of(Has(phase(strong, **serious)), any_of(Has(phase(weak, **serious)), all_of(Has(phase(weak)), SHIPPED)))
     return when, Has(phase(strong, severity="high"))
 

@@ -33,13 +33,21 @@ DEV_TOOLING = {"dockerfile", "makefile", "vagrantfile", "jenkinsfile", "gemfile"
                "scm_file_list.json", "record", "conftest.py", "versioneer.py", ".gitignore", "manifest.in"}
 DEV_TOOLING_DIRS = (".github", ".circleci", ".gitlab", ".devcontainer", ".vscode", ".idea")
 VENDOR_DIRS = {"node_modules", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "bower_components"}
+# A directory whose name has one of these words holds tests, examples or documentation
+# ("manual tests", "integration-tests", "t"); "example_package" is a package name, not examples.
+_LOW_VALUE_TOKEN = re.compile(r"(?:^|[- ])(?:tests?|testing|examples?|demos?|samples?|benchmarks?|docs?|fixtures?"
+                              r"|testdata|t)(?:$|[- ])")
+# Declarations and data, not behaviour: type stubs never run; JSON, lock files and the like are read
+# by code that is itself scanned.
+STUB_EXT = {".pyi"}
+DATA_EXT = {".lock", ".tsv", ".dat"}
 # Directory names like "vendored-meson" or "third-party" carry the same meaning as "vendor".
 _VENDOR_TOKEN = re.compile(r"(?:^|[-_ .])(?:vendor|vendored|third[-_]?party|external)(?:$|[-_ .])")
 TEST_FILE_SUFFIXES = ("_test.py", ".test.js", ".spec.js", ".test.ts", ".spec.ts", "conftest.py")
 DOC_BASENAMES = ("readme", "license", "licence", "changelog", "changes", "history", "authors", "notice", "copying")
 
 # Reasons a file weighs less; findings there are never combined (combos.py).
-QUIET_REASONS = ("tests or docs", "documentation", "development tooling")
+QUIET_REASONS = ("tests or docs", "documentation", "development tooling", "type stub", "data")
 
 
 @dataclass
@@ -99,7 +107,7 @@ def lang_of(role: str, data: bytes) -> str:
         return "doc"  # package metadata: the README lives here
     if ext in CONFIG_EXT or base in ("entry_points.txt", "setup.cfg"):
         return "config"
-    if ext in DOC_EXT or base.startswith(DOC_BASENAMES):
+    if ext in DOC_EXT or base.startswith(DOC_BASENAMES) or _MAN_PAGE.fullmatch(ext):
         return "doc"
     if ext == "" and data[:2] == b"#!":
         first = data[:120].split(b"\n", 1)[0]
@@ -109,6 +117,9 @@ def lang_of(role: str, data: bytes) -> str:
             return "javascript"
         return "shell"
     return "other"
+
+
+_MAN_PAGE = re.compile(r"\.[1-9]")
 
 
 def is_text(data: bytes) -> bool:
@@ -166,16 +177,23 @@ def locate(info: FileInfo, install_targets: set[str]) -> None:
     if info.lang == "native-src":
         info.mult, info.reason = W.NATIVE_SOURCE_MULT, "native source"
         return
-    if (parts[0] in DEV_TOOLING_DIRS or base in DEV_TOOLING
+    if (parts[0] in DEV_TOOLING_DIRS or base in DEV_TOOLING or any(p.startswith(".") for p in parts[:-1])
             or base.startswith("dockerfile.") or base.endswith(".dockerfile")
             or (base.startswith(".") and info.lang != "javascript") or ext_of(base) in (".yml", ".yaml")):
         info.mult, info.reason = W.DEV_TOOLING_MULT, "development tooling"
         return
-    if any(p in LOW_VALUE_DIRS for p in parts[:-1]) or base.startswith("test_") or base.endswith(TEST_FILE_SUFFIXES):
+    if (any(p in LOW_VALUE_DIRS or _LOW_VALUE_TOKEN.search(p) for p in parts[:-1]) or base.startswith("test_")
+            or base.endswith(TEST_FILE_SUFFIXES)):
         info.mult, info.reason = W.TESTS_OR_DOCS_MULT, "tests or docs"
         return
     if info.lang == "doc":
         info.mult, info.reason = W.DOCUMENTATION_MULT, "documentation"
+        return
+    if info.ext in STUB_EXT:
+        info.mult, info.reason = W.STUB_MULT, "type stub"
+        return
+    if info.lang in ("json", "config") or info.ext in DATA_EXT:
+        info.mult, info.reason = W.DATA_MULT, "data"
         return
     if (base == "__init__.py" or base == "__main__.py") and depth <= (2 if parts[0] in ("src", "lib") else 1):
         # Only a distribution's top-level package runs on a plain import; sub-packages run on demand.

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from . import scoring as W
-from .analyzers.install_scope import install_targets
+from .analyzers.install_scope import install_targets, overrides_install_step
 from .analyzers.installers import mark_installers
 from .analyzers.npm import npm_scripts
 from .analyzers.provenance import metadata_name, provenance, special_entries, typosquat
@@ -59,6 +59,19 @@ def _large_package_discount(files: list[FileInfo], hits: list[RawHit]) -> None:
             h.points *= W.LARGE_PACKAGE_EXECUTABLE
 
 
+def _hooks_alone(hits: list[RawHit]) -> None:
+    """Install-command overrides weigh little when they replace no command of pip's install step
+    (only build, egg_info housekeeping or maintainer commands) and no install-time code runs,
+    fetches, reads or decodes anything."""
+    hooks = [h for h in hits if "install-override" in h.tags]
+    if not hooks or any(overrides_install_step(h.file.data) for h in hooks):
+        return
+    if any(h.file.install_time and 2 <= h.phase <= 5 and not h.prose and "env-read" not in h.tags for h in hits):
+        return
+    for h in hooks:
+        h.points *= W.HOOK_ALONE
+
+
 def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: CompiledRules, ecosystem: str | None,
                 package_name: str | None) -> tuple[list[Finding], list[Dependency]]:
     by_role = {f.role: f for f in files}
@@ -82,10 +95,11 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
             hits.extend(scan_blobs(compiled, info, info.data, info.mult))
     hits.extend(provenance(files))
     hits.extend(special_entries(specials))
-    hits.extend(typosquat(package_name, ecosystem, pkg or by_role.get("setup.py") or by_role.get("PKG-INFO")))
     _large_package_discount(files, hits)
+    _hooks_alone(hits)
     mark_installers(hits)
     hits.extend(combine(hits))
+    hits.extend(typosquat(package_name, ecosystem, pkg or by_role.get("setup.py") or by_role.get("PKG-INFO"), hits))
     dependencies = declared_dependencies({f.role: f.data for f in files if f.is_text}, ecosystem)
     return aggregate(hits), dependencies
 

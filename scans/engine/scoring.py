@@ -21,7 +21,9 @@ VENDORED_MULT = 0.3
 NATIVE_SOURCE_MULT = 0.5
 DEV_TOOLING_MULT = 0.2  # CI configuration, Dockerfiles, Makefiles, dotfiles
 TESTS_OR_DOCS_MULT = 0.3  # tests/, docs/, examples/, demos, scripts
-DOCUMENTATION_MULT = 0.2  # README, changelogs, text and markup
+DOCUMENTATION_MULT = 0.2  # README, changelogs, text and markup, man pages
+STUB_MULT = 0.2  # type stubs (.pyi) declare, they never run
+DATA_MULT = 0.2  # JSON, YAML/TOML/INI beyond the build config, lock files: read by scanned code
 IMPORT_TIME_MULT = 1.5  # a distribution's top-level __init__.py / __main__.py
 
 # ---------------------------------------------------------------- signature matches (match.py)
@@ -46,13 +48,17 @@ EXECUTABLE_AT_INSTALL = 20
 PYC_ONLY = 5  # compiled Python without its source
 HIDDEN_FILE = 1
 LONG_LINE = 6  # a packed Python line (thousands of characters around exec/eval/decode)
-TYPOSQUAT = 10  # a name one or two edits from a popular one
+TYPOSQUAT = 10  # a name one or two edits from a popular one, in a package that also behaves
+TYPOSQUAT_ALONE = 3  # the name alone never reaches medium
 
 # Big projects (this many Python/JavaScript files) build native code with custom install commands
 # and ship launchers; in a package of a few files those are the payload's entry point.
 LARGE_PACKAGE_FILES = 150
 LARGE_PACKAGE_INSTALL_OVERRIDE = 0.25
 LARGE_PACKAGE_EXECUTABLE = 0.5
+# An install-command override (cmdclass) when nothing that runs at install does anything else:
+# a build customisation (copy data files, tag the wheel), not a payload's entry point.
+HOOK_ALONE = 0.25
 
 # ---------------------------------------------------------------- combinations (combos.py)
 COMBO_ENDPOINT_SEND = 10
@@ -92,6 +98,10 @@ MAX_RANKED = 8
 # Low-severity rules (capabilities every big library has) add at most this much per phase,
 # unless they sit in install-time code.
 LOW_SEVERITY_CAP_PER_PHASE = 3
+# Prose and data are not behaviour: everything found in documentation, type stubs, data files and
+# development tooling together adds at most this much to a package.
+NOT_BEHAVIOUR_REASONS = ("documentation", "type stub", "data", "development tooling")
+NOT_BEHAVIOUR_CAP = 4
 # Package-level engine findings diminish per rule (the k-th link counts FILE_DECAY**k), not per file.
 PACKAGE_LEVEL_RULES = {"eng_symlink", "eng_hardlink", "eng_device", "eng_fifo", "eng_unsafe_path", "eng_other",
                        "eng_hidden_file", "eng_native_binary", "eng_executable", "eng_pyc_only", "eng_typosquat"}

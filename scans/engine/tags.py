@@ -18,6 +18,8 @@ TAGS: dict[str, str] = {
     "bot-channel": "a messaging-bot channel (Telegram or Discord bot), the remote control of a RAT",
     "secret-read": "reads credentials, tokens or keys",
     "env-read": "reads environment variables (every library does; not a secret by itself)",
+    "secret-name": "names a secret the way an SDK uses its own (a token variable, a key field, the cloud "
+                   "metadata token), not a store of someone else's",
     "host-id": "collects host identity (user name, host name, hardware id)",
     "shell": "spawns an interactive shell",
     "socket-connect": "opens a raw socket connection",

@@ -6,7 +6,14 @@ from collections import defaultdict
 
 from .hits import RawHit
 from .result import Finding
-from .scoring import FILE_DECAY, LOW_SEVERITY_CAP_PER_PHASE, MAX_RANKED, PACKAGE_LEVEL_RULES
+from .scoring import (
+    FILE_DECAY,
+    LOW_SEVERITY_CAP_PER_PHASE,
+    MAX_RANKED,
+    NOT_BEHAVIOUR_CAP,
+    NOT_BEHAVIOUR_REASONS,
+    PACKAGE_LEVEL_RULES,
+)
 
 
 def _decay(k: int) -> float:
@@ -41,6 +48,7 @@ def aggregate(hits: list[RawHit]) -> list[Finding]:
         for h in group:
             scored.append((h, h.points * _decay(k)))
     low_used: dict[int, float] = defaultdict(float)
+    not_behaviour_used = 0.0
     out: list[Finding] = []
     scored.sort(key=lambda t: -t[1])
     for h, pts in scored:
@@ -50,6 +58,9 @@ def aggregate(hits: list[RawHit]) -> list[Finding]:
             room = max(0.0, LOW_SEVERITY_CAP_PER_PHASE - low_used[h.phase])
             pts = min(pts, room)
             low_used[h.phase] += pts
+        if h.file.reason in NOT_BEHAVIOUR_REASONS and h.rule_id not in PACKAGE_LEVEL_RULES:
+            pts = min(pts, max(0.0, NOT_BEHAVIOUR_CAP - not_behaviour_used))
+            not_behaviour_used += pts
         points = int(round(pts))
         if points == 0 and pts >= 0.25 and h.severity != "low":
             points = 1

@@ -79,6 +79,29 @@ def follow_install_targets(targets: set[str], by_role: dict[str, FileInfo], dept
     return found | targets
 
 
+# Commands pip runs to install a package (directly, or inside bdist_wheel) whose override is the
+# classic entry point of an install-time payload; build and egg_info customisations are not.
+INSTALL_STEP_COMMANDS = {"install", "develop", "bdist_egg", "easy_install", "install_scripts", "install_lib",
+                         "install_data", "editable_wheel"}
+_CMDCLASS = re.compile(rb"cmdclass\s*=\s*(?:\{([^}]*)\}|dict\(([^)]*)\))|cmdclass\[\s*['\"](\w+)['\"]\s*\]\s*=")
+_DICT_KEY = re.compile(rb"['\"](\w+)['\"]\s*:|\b(\w+)\s*=")
+
+
+def overrides_install_step(setup_py: bytes) -> bool:
+    """Whether setup.py's cmdclass replaces a command of pip's install step (or cannot be read)."""
+    keys: set[str] = set()
+    found = False
+    for m in _CMDCLASS.finditer(setup_py[:MAX_IMPORT_SCAN]):
+        found = True
+        if m.group(3):
+            keys.add(m.group(3).decode())
+        for k in _DICT_KEY.finditer(m.group(1) or m.group(2) or b""):
+            keys.add((k.group(1) or k.group(2)).decode())
+    if not found or not keys:
+        return True  # a cmdclass built elsewhere: assume the worst
+    return bool(keys & INSTALL_STEP_COMMANDS)
+
+
 def install_targets(by_role: dict[str, FileInfo], script_targets: set[str]) -> set[str]:
     """Every file that runs at install: what npm scripts name, what setup.py imports, and what those run."""
     targets = set(script_targets)

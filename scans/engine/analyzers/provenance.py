@@ -89,12 +89,25 @@ def metadata_name(files: list[FileInfo]) -> str | None:
     return None
 
 
-def typosquat(package_name: str | None, ecosystem: str | None, anchor: FileInfo | None) -> list[RawHit]:
+def _behaves(h: RawHit) -> bool:
+    """Medium or worse behaviour (phases 1-5) in code that counts in full: not prose, tests or data."""
+    return (h.phase <= 5 and h.severity != "low" and not h.prose and h.file.mult >= 1.0
+            and "host-id" not in h.tags and "secret-name" not in h.tags)
+
+
+def typosquat(package_name: str | None, ecosystem: str | None, anchor: FileInfo | None,
+              hits: list[RawHit]) -> list[RawHit]:
+    """A name one or two edits from a popular one: noted alone, weighty only next to behaviour.
+
+    Many honest packages sit near a popular name (pymssql, ijson, dask); a squatter also does
+    something (an install hook, a fetch, a decoder), and then the name counts.
+    """
     if not package_name:
         return []
     target = typosquat_target(package_name, ecosystem)
     if not target:
         return []
     anchor = anchor or FileInfo("(package name)", "", b"", 0)
-    return [RawHit("eng_typosquat", 6, "medium", anchor, 0, f"{package_name} ~ {target}", W.TYPOSQUAT,
-                   f"name '{package_name}' imitates popular package '{target}'")]
+    behaves = any(_behaves(h) for h in hits)
+    return [RawHit("eng_typosquat", 6, "medium" if behaves else "low", anchor, 0, f"{package_name} ~ {target}",
+                   W.TYPOSQUAT if behaves else W.TYPOSQUAT_ALONE, f"name '{package_name}' imitates popular package '{target}'")]

