@@ -150,3 +150,24 @@ def verification_previous_release(*, source_type: str, source_ref: str, version:
         if parsed is not None and parsed < current:
             earlier.append((parsed, candidate))
     return max(earlier, key=lambda pair: pair[0])[1] if earlier else None
+
+
+def artifact_latest_verifications(*, artifact_hashes) -> dict[str, Verification]:
+    """The latest completed verification (any owner) of each artifact hash: what the firewall reuses
+    so an artifact is scanned once for every user."""
+    artifact_hashes = sorted(set(artifact_hashes) - {""})
+    latest: dict[str, Verification] = {}
+    for start in range(0, len(artifact_hashes), 500):
+        rows = (Verification.objects.filter(artifact_hash__in=artifact_hashes[start:start + 500], status__in=_DECIDED)
+                .only("id", "public_id", "artifact_hash", "status", "verified_at", "expires_at", "revocation")
+                .order_by("verified_at", "id"))
+        for verification in rows:  # oldest first: the last one seen per hash wins
+            latest[verification.artifact_hash] = verification
+    return latest
+
+
+def verification_in_flight(*, source_type: str, source_ref: str, source_hash: str, since) -> Verification | None:
+    """A pending verification of this exact artifact started after `since`, to wait on instead of starting another."""
+    return (Verification.objects.filter(source_type=source_type, source_ref=source_ref, source_hash=source_hash,
+                                        status=VerificationStatus.PENDING, created_at__gte=since)
+            .order_by("-created_at").first())

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "intel",
     "signatures",
     "marketplace",
+    "firewall",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,12 @@ SIGIL_VERIFY_WAIT_SECONDS = env_int("SIGIL_VERIFY_WAIT_SECONDS", 60)
 SIGIL_VERIFY_MAX_ARTIFACT_BYTES = env_int("SIGIL_VERIFY_MAX_ARTIFACT_BYTES", 50 * 1024 * 1024)
 SIGIL_GIT_TIMEOUT_SECONDS = env_int("SIGIL_GIT_TIMEOUT_SECONDS", 120)
 SIGIL_VERIFY_REUSE_HOURS = env_int("SIGIL_VERIFY_REUSE_HOURS", 24)
+# Install-time firewall (README, Firewall): the package proxy in front of PYPI_URL and NPM_REGISTRY_URL.
+# Hosts (host or host:port) distribution files may come from, besides the index's own host.
+SIGIL_FIREWALL_PYPI_FILE_HOSTS = env_list("SIGIL_FIREWALL_PYPI_FILE_HOSTS") or ["files.pythonhosted.org"]
+SIGIL_FIREWALL_METADATA_TTL = env_int("SIGIL_FIREWALL_METADATA_TTL", 300)  # seconds before revalidating
+SIGIL_FIREWALL_SCAN_WAIT_SECONDS = env_int("SIGIL_FIREWALL_SCAN_WAIT_SECONDS", 20)  # then 503 + Retry-After
+SIGIL_FIREWALL_RETRY_AFTER = env_int("SIGIL_FIREWALL_RETRY_AFTER", 15)
 SIGIL_WEBHOOK_MAX_ATTEMPTS = env_int("SIGIL_WEBHOOK_MAX_ATTEMPTS", 6)
 # Re-verification (README, Badges and re-verification): batch sizes and Celery rate limits per worker.
 SIGIL_REVERIFY_BATCH_SIZE = env_int("SIGIL_REVERIFY_BATCH_SIZE", 200)          # results per threat batch

@@ -16,6 +16,7 @@ urlpatterns = [
     path("v1/", include("intel.api.urls")),
     path("v1/", include("signatures.api.urls")),
     path("v1/", include("marketplace.api.urls")),
+    path("v1/", include("firewall.api.urls")),
     path("v1/ping", PingView.as_view(), name="ping"),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]), name="openapi"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("intel.urls")),
     path("", include("marketplace.urls")),
+    path("", include("firewall.urls")),
     # Anything else is a 404 in the envelope (an HTML page under the public pages), also with DEBUG on.
     re_path(r"^", not_found),
 ]

@@ -51,6 +51,27 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def make_wheel(name: str, version: str, *, modules: dict[str, str] | None = None, requires=()) -> bytes:
+    """An installable pure-Python wheel (METADATA, WHEEL, RECORD) that pip accepts."""
+    dist = f"{name.replace('-', '_')}-{version}.dist-info"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    metadata += "".join(f"Requires-Dist: {r}\n" for r in requires)
+    files = {**(modules or {f"{name.replace('-', '_')}.py": f"VERSION = {version!r}\n"}),
+             f"{dist}/METADATA": metadata,
+             f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: sigil-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = []
+    for path, content in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(content.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(content.encode())}")
+    files[f"{dist}/RECORD"] = "\n".join(record + [f"{dist}/RECORD,,"]) + "\n"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path, content in files.items():
+            info = zipfile.ZipInfo(path, date_time=(2024, 1, 1, 0, 0, 0))
+            zf.writestr(info, content)
+    return buf.getvalue()
+
+
 # ---- base server -----------------------------------------------------------------------------
 
 class FakeServer:
@@ -143,8 +164,10 @@ class FakePyPI(FakeServer):
     """Simple API JSON (PEP 691) at /simple/<name>/, project JSON at /pypi/<name>/json, files at /files/.
 
     projects = {name: {"versions": {version: {filename: bytes}}, "latest": version,
-                       "owners": [user, ...], "organization": None}}
-    `bad_digest` names files whose published sha256 is wrong.
+                       "owners": [user, ...], "organization": None,
+                       "upload_times": {filename: "2026-01-01T00:00:00Z"}}}  (upload_times optional)
+    `bad_digest` names files whose published sha256 is wrong. `/simple/` lists the projects; the
+    project JSON carries an ETag and answers a matching If-None-Match with 304.
     """
 
     def __init__(self, projects: dict):
@@ -160,6 +183,9 @@ class FakePyPI(FakeServer):
     def handle(self, handler):
         path = unquote(urlsplit(handler.path).path)
         parts = [p for p in path.split("/") if p]
+        if parts == ["simple"]:
+            doc = {"meta": {"api-version": "1.1"}, "projects": [{"name": p["name"]} for p in self.projects.values()]}
+            return self.send_json(handler, doc, content_type="application/vnd.pypi.simple.v1+json")
         if len(parts) == 2 and parts[0] == "simple":
             project = self.projects.get(pep503_name(parts[1]))
             if project is None:
@@ -169,11 +195,18 @@ class FakePyPI(FakeServer):
             files = []
             for _version, filename, data in self._files(project):
                 digest = sha256_hex(b"tampered" if filename in self.bad_digest else data)
-                files.append({"filename": filename, "url": f"{self.url}/files/{filename}",
-                              "hashes": {"sha256": digest}, "yanked": False})
+                entry = {"filename": filename, "url": f"{self.url}/files/{filename}",
+                         "hashes": {"sha256": digest}, "yanked": False}
+                if filename in (project.get("upload_times") or {}):
+                    entry["upload-time"] = project["upload_times"][filename]
+                files.append(entry)
             doc = {"meta": {"api-version": "1.1"}, "name": pep503_name(project["name"]),
                    "versions": list(project["versions"]), "files": files}
-            return self.send_json(handler, doc, content_type="application/vnd.pypi.simple.v1+json")
+            body = json.dumps(doc).encode()
+            etag = '"%s"' % sha256_hex(body)[:32]
+            if handler.headers.get("If-None-Match") == etag:
+                return self.send(handler, 304, b"", "application/vnd.pypi.simple.v1+json", {"ETag": etag})
+            return self.send(handler, 200, body, "application/vnd.pypi.simple.v1+json", {"ETag": etag})
         if len(parts) == 3 and parts[0] == "pypi" and parts[2] == "json":
             project = self.projects.get(pep503_name(parts[1]))
             if project is None:

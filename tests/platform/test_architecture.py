@@ -4,7 +4,7 @@ import grimp
 import pytest
 
 # Apps from the top down: an app may import only apps below it.
-APPS = ["marketplace", "intel", "signatures", "scans", "accounts"]
+APPS = ["firewall", "marketplace", "intel", "signatures", "scans", "accounts"]
 PLUMBING = "sigil"
 DOMAIN = "domain"
 ENGINE = "scans.engine"
