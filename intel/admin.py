@@ -31,8 +31,7 @@ from intel.models import (
 from sigil.admin import AuditedAdminMixin, ReadOnlyAdmin, ReasonFormMixin, admin_link, admin_url
 from signatures.constants import TAG_CHOICES
 from signatures.constants import Ecosystem as SignatureEcosystem
-from signatures.forms import FileGlobsField, PhaseField
-from signatures.models import pattern_problem
+from signatures.forms import FileGlobsField, PatternField, PhaseField
 from signatures.selectors import pattern_trial
 
 
@@ -330,9 +329,9 @@ class PromoteForm(forms.Form):
     phase = PhaseField()
     name = forms.CharField(max_length=100)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-    pattern = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 100, "style": "font-family: monospace"}),
-                              max_length=2000, strip=False, help_text="RE2 syntax (no backreferences or lookaround); "
-                              "^ and $ match at line ends, as in the engine.")
+    pattern = PatternField(widget=forms.Textarea(attrs={"rows": 3, "cols": 100, "style": "font-family: monospace"}),
+                           max_length=2000, strip=False, help_text="RE2 syntax (no backreferences or lookaround); "
+                           "^ and $ match at line ends, as in the engine.")
     severity = forms.ChoiceField(choices=[(s, s) for s in SEVERITIES])
     weight = forms.IntegerField(min_value=1, max_value=100)
     ecosystem = forms.ChoiceField(choices=[(e, e) for e in SignatureEcosystem.values])
@@ -352,13 +351,6 @@ class PromoteForm(forms.Form):
         ecosystem = report.ecosystem if report.ecosystem in SignatureEcosystem.values else SignatureEcosystem.GENERIC
         return {"severity": report.severity, "ecosystem": ecosystem,
                 "description": report.description[:2000], "weight": 5, "phase": 2, "name": ""}
-
-    def clean_pattern(self):
-        pattern = self.cleaned_data["pattern"]
-        problem = pattern_problem(pattern)
-        if problem:
-            raise ValidationError(problem)
-        return pattern
 
     def clean(self):
         data = super().clean()

@@ -10,8 +10,8 @@ from django.urls import path, reverse
 from sigil.admin import AuditedAdminMixin, ReasonFormMixin, admin_link
 from signatures import services
 from signatures.constants import TAG_CHOICES, SignatureStatus
-from signatures.forms import FileGlobsField, PhaseField
-from signatures.models import Signature, pattern_problem
+from signatures.forms import FileGlobsField, PatternField, PhaseField
+from signatures.models import Signature
 from signatures.selectors import MAX_SHOWN_LINES, combination_tags_uncarried, matching_lines
 
 MAX_TEST_TEXT_BYTES = 100 * 1024
@@ -39,19 +39,12 @@ class WithdrawForm(forms.Form):
 
 
 class PatternTestForm(forms.Form):
-    pattern = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 100, "style": "font-family: monospace"}), strip=False)
+    pattern = PatternField(widget=forms.Textarea(attrs={"rows": 3, "cols": 100, "style": "font-family: monospace"}), strip=False)
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 20, "cols": 100, "style": "font-family: monospace"}),
         strip=False,
         help_text=f"Up to {MAX_TEST_TEXT_BYTES // 1024} KB of file content.",
     )
-
-    def clean_pattern(self):
-        pattern = self.cleaned_data["pattern"]
-        problem = pattern_problem(pattern)
-        if problem:
-            raise ValidationError(problem)
-        return pattern
 
     def clean_text(self):
         text = self.cleaned_data["text"]

@@ -3,7 +3,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from scans.engine import PHASE_NAMES
-from signatures.models import MAX_FILE_GLOBS
+from signatures.models import MAX_FILE_GLOBS, pattern_problem
 
 PHASE_CHOICES = [(number, f"{number} · {name}") for number, name in PHASE_NAMES.items()]
 
@@ -43,3 +43,14 @@ class FileGlobsField(forms.Field):
 
     def has_changed(self, initial, data):
         return self.to_python(initial or []) != self.to_python(data)
+
+
+class PatternField(forms.CharField):
+    """A detection pattern: once the field's own checks pass, RE2 must accept it (Signature.clean's check)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        problem = pattern_problem(value)
+        if problem:
+            raise ValidationError(problem)
+        return value
