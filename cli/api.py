@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from cli import __version__
 from cli.config import CliError, api_url, token_for
@@ -95,6 +95,15 @@ class Api:
 
     def report(self, body: dict) -> dict:
         return self.request("POST", "/v1/report", json=body)
+
+    def reports(self, *, status: str | None = None, cursor_url: str | None = None, limit: int = 50) -> dict:
+        if cursor_url:  # the server's own `next` link: only its query string is used
+            return self.request("GET", "/v1/reports", params=dict(parse_qsl(urlsplit(cursor_url).query)))
+        params = {"limit": str(limit), **({"status": status} if status else {})}
+        return self.request("GET", "/v1/reports", params=params)
+
+    def report_detail(self, report_id: str) -> dict:
+        return self.request("GET", "/v1/reports/" + quote(report_id, safe=""))
 
     def verify(self, body: dict) -> dict:
         return self.request("POST", "/v1/verify", json=body)

@@ -394,6 +394,42 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def _report_line(report: dict) -> str:
+    outcome = clean(report.get("outcome"))
+    threat = f" {clean(report.get('threat_reference'))}" if report.get("threat_reference") else ""
+    signatures = f" signatures: {', '.join(clean(s) for s in report.get('signatures') or [])}" if report.get("signatures") else ""
+    return (f"{clean(report.get('report_id'))}  {clean(report.get('created_at'))}  {clean(report.get('status')):<9}  "
+            f"{outcome}{threat}{signatures}  {clean(report.get('source_ref'))} [{clean(report.get('severity'))}]")
+
+
+def cmd_reports(args) -> int:
+    api = Api()
+    api.require_login()
+    if args.report_id:
+        body = api.report_detail(args.report_id)
+        if args.json:
+            _print_json(body)
+        else:
+            out(_report_line(body))
+        return EXIT_OK
+    reports, page = [], api.reports(status=args.status, limit=min(args.limit, 200))
+    while True:
+        reports.extend(r for r in page.get("results") or [] if isinstance(r, dict))
+        if not args.all or not page.get("next") or len(reports) >= 10_000:
+            break
+        page = api.reports(cursor_url=str(page["next"]))
+    if args.json:
+        _print_json({"results": reports, "next": None if args.all else page.get("next")})
+        return EXIT_OK
+    if not reports:
+        out("No reports.")
+    for report in reports:
+        out(_report_line(report))
+    if page.get("next") and not args.all:
+        out("(more: sigil reports --all)")
+    return EXIT_OK
+
+
 def cmd_verify(args) -> int:
     source_type, value = _source(args, allow_local=False)
     ref, version = _split_version(source_type, value)
@@ -599,6 +635,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the diff as JSON")
     p.add_argument("--offline", action="store_true", help="do not sync signatures")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("reports", help="your reports: status, outcome, threat reference")
+    p.add_argument("report_id", metavar="REPORT_ID", nargs="?", help="show one report")
+    p.add_argument("--status", choices=("submitted", "in_review", "verified", "rejected"))
+    p.add_argument("--limit", type=int, default=50, help="reports per page (at most 200)")
+    p.add_argument("--all", action="store_true", help="follow every page")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reports)
 
     p = sub.add_parser("verify", help="ask the server to verify a package for a trust badge")
     _add_sources(p, local=False)

@@ -88,11 +88,10 @@ class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = ReportForm
     action_form = ReasonActionForm
     actions = ["start_review", "verify", "reject"]
-    list_display = ["public_id", "status", "category", "severity", "ecosystem", "package_name", "package_version",
-                    "short_source_ref", "created_at"]
+    list_display = ["public_id", "priority", "status", "category", "severity", "ecosystem", "package_name", "package_version",
+                    "short_source_ref", "created_at", "priority_why"]
     list_filter = ["status", "category", "severity", "ecosystem"]
     search_fields = ["public_id", "source_ref", "source_hash", "package_name", "description"]
-    ordering = ["-created_at"]
     list_select_related = ["user"]
     readonly_fields = ["public_id", "reporter", "status", "source_type", "source_ref", "source_hash", "category", "severity",
                        "description", "evidence_list", "scan_link", "threat_link", "created_at", "updated_at",
@@ -110,6 +109,23 @@ class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # reports come from POST /v1/report
+
+    def get_queryset(self, request):
+        # ModelAdmin.get_queryset orders before we could annotate: annotate first, then order.
+        queryset = selectors.report_queue_annotate(self.model._default_manager.get_queryset())
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        # The queue sorts itself: highest priority first, then the longest waiting.
+        return ["-priority", "created_at"]
+
+    @admin.display(description="Priority", ordering="priority")
+    def priority(self, report):
+        return report.priority
+
+    @admin.display(description="Why")
+    def priority_why(self, report):
+        return selectors.report_priority_why(report)
 
     def has_delete_permission(self, request, obj=None):
         return False  # the history stays
@@ -206,6 +222,7 @@ class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
             "related": {label: [(r, admin_url(r)) for r in reports]
                         for label, reports in selectors.report_related(report=report).items()},
             "track_record": selectors.reporter_track_record(user=report.user),
+            "reputation": selectors.reporter_reputation(user=report.user),
             "publisher": publisher,
             "publisher_url": admin_url(publisher["object"]) if publisher else None,
             "changelist_filters": request.GET.get("_changelist_filters", "") or request.POST.get("_changelist_filters", ""),

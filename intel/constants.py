@@ -95,3 +95,11 @@ RANGE_START = "0"
 # Fields an analyst curates on the threat page; an OSV import never overwrites one an analyst edited.
 CURATED_FIELDS = ("summary", "description", "severity", "category", "recommended_action", "extra_references",
                   "aliases", "withdrawn_at", "affected")
+
+
+# Reporter reputation (intel.selectors.reporter_reputation_figures): a neutral start and a prior,
+# so no history reads 50, verified reports raise it, rejected ones lower it twice as fast.
+REPUTATION_NEUTRAL = 50
+REPUTATION_PRIOR = 2
+# At most this many verified reports count per UTC day of submission: a burst cannot buy reputation.
+REPUTATION_VERIFIED_PER_DAY = 2

@@ -287,3 +287,20 @@ class ReportReview(models.Model):
 
     def __str__(self):
         return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReporterReputation(models.Model):
+    """How far analysts' past decisions trust an account's reports (0-100, 50 = no history).
+
+    Recomputed from the decisions after each one (intel.services.reporter_reputation_refresh); shown
+    only to analysts, never through the API.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reporter_reputation")
+    score = models.PositiveSmallIntegerField(default=50)
+    verified_credit = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.user} {self.score}"

@@ -6,15 +6,34 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone as dt_timezone
 
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Avg, Count, Max
+from django.db.models import Avg, Case, Count, F, Func, IntegerField, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from domain.identifiers import normalize_hash, normalize_package_name
 from domain.scoring import BLOCKING_VERDICTS, PASSING_VERDICTS, SEVERITY_RANK, verdict_for_score
-from intel.constants import RANGE_START, MatchBasis, RangeType, ReportStatus
+from intel.constants import (
+    RANGE_START,
+    REPUTATION_NEUTRAL,
+    REPUTATION_PRIOR,
+    REPUTATION_VERIFIED_PER_DAY,
+    MatchBasis,
+    RangeType,
+    ReportStatus,
+)
 from intel.matching import PackageQuery, threat_matches
-from intel.models import Package, PackageVersion, Publisher, Report, Threat, ThreatRange, threat_references
+from intel.models import (
+    Package,
+    PackageVersion,
+    Publisher,
+    Report,
+    ReporterReputation,
+    Threat,
+    ThreatRange,
+    threat_references,
+)
 from intel.versions import parse_version
 from scans.engine import typosquat_target
 from scans.selectors import package_scans
@@ -157,6 +176,25 @@ def _verifications(publisher: Publisher) -> list:
     return list(publisher.verifications.values("status", "verdict", "source_ref", "source_version"))
 
 
+def _accounts_agreeing_with_verifications(publisher: Publisher, verifications: list) -> set:
+    """Accounts whose scan of a package version matched the server's own verification of it
+    (blocking where it failed, passing where it passed)."""
+    outcomes = {}
+    for v in verifications:
+        if v["status"] in ("failed", "verified") and v["source_version"]:
+            outcomes[(v["source_ref"], v["source_version"])] = v["status"]
+    if not outcomes:
+        return set()
+    agreeing = set()
+    rows = _publisher_scans(publisher).exclude(package_version="").values_list("user", "package_name", "package_version", "score")
+    for user_id, name, version, score in rows:
+        status = outcomes.get((name, version))
+        verdict = verdict_for_score(score)
+        if (status == "failed" and verdict in BLOCKING_VERDICTS) or (status == "verified" and verdict in PASSING_VERDICTS):
+            agreeing.add(user_id)
+    return agreeing
+
+
 def _typosquat_names(names: list[str], ecosystem: str) -> list[str]:
     return [name for name in names if typosquat_target(name, ecosystem) is not None]
 
@@ -189,11 +227,16 @@ def publisher_reputation(*, publisher: Publisher) -> dict:
     ) if names else 0
 
     per_account = list(_publisher_scans(publisher).values("user").annotate(worst=Max("score"), mean=Avg("score")))
-    blocking_accounts = sum(1 for a in per_account if verdict_for_score(a["worst"]) in BLOCKING_VERDICTS)
-    clean_accounts = sum(1 for a in per_account if verdict_for_score(a["worst"]) in PASSING_VERDICTS)
+    verifications = _verifications(publisher)
+    # Accounts count by standing: five fresh free sign-ups scoring "critical" weigh nothing.
+    standing = account_standing(user_ids={a["user"] for a in per_account},
+                                agreeing=_accounts_agreeing_with_verifications(publisher, verifications))
+    blocking = [standing.get(a["user"], 0.0) for a in per_account if verdict_for_score(a["worst"]) in BLOCKING_VERDICTS]
+    clean = [standing.get(a["user"], 0.0) for a in per_account if verdict_for_score(a["worst"]) in PASSING_VERDICTS]
+    blocking_weight, clean_weight = sum(blocking), sum(clean)
+    standing_blockers = sum(1 for weight in blocking if weight >= STANDING_FLAG_WEIGHT)
     total_scans = _publisher_scans(publisher).count() if per_account else 0
 
-    verifications = _verifications(publisher)
     # Distinct package versions, so asking for the same verification again counts once.
     failed = len({(v["source_ref"], v["source_version"]) for v in verifications if v["status"] == "failed"})
     passed = len({(v["source_ref"], v["source_version"]) for v in verifications if v["status"] == "verified"})
@@ -207,7 +250,7 @@ def publisher_reputation(*, publisher: Publisher) -> dict:
         - threat_penalty
         - min(9, 3 * verified_reporters)
         - min(20, 10 * failed) + min(6, 2 * passed)
-        - min(20, 4 * blocking_accounts) + min(5, clean_accounts)
+        - min(20, round(4 * blocking_weight)) + min(5, int(clean_weight))
         - (10 if new_account else 0)
         - (15 if typosquats else 0)
     )
@@ -224,7 +267,7 @@ def publisher_reputation(*, publisher: Publisher) -> dict:
         flags.append("new_account")
     if failed:
         flags.append("failed_verifications")
-    if blocking_accounts >= 3:
+    if standing_blockers >= STANDING_FLAG_ACCOUNTS:
         flags.append("community_flagged")
 
     average = None
@@ -441,3 +484,130 @@ def reporter_track_record(*, user) -> dict:
 def report_signatures(*, report: Report) -> list:
     """Signatures promoted from this report (origin_report), oldest first."""
     return list(Signature.objects.filter(origin_report=report.public_id).order_by("number"))
+
+
+def reporter_reputation_figures(*, user) -> dict:
+    """Reputation from analysts' decisions on the account's reports (see README "Analyst workbench").
+
+    Verified reports count once per threat and at most REPUTATION_VERIFIED_PER_DAY per UTC day of
+    submission, so a burst of reports cannot raise it; every rejected report lowers it.
+    """
+    verified = Report.objects.filter(user=user, status=ReportStatus.VERIFIED).order_by("created_at")
+    per_day: dict = {}
+    seen_threats = set()
+    for created_at, threat_id in verified.values_list("created_at", "threat_id"):
+        key = threat_id or ("report", created_at)
+        if key in seen_threats:
+            continue
+        seen_threats.add(key)
+        day = created_at.date()
+        per_day[day] = min(REPUTATION_VERIFIED_PER_DAY, per_day.get(day, 0) + 1)
+    credit = sum(per_day.values())
+    rejected = Report.objects.filter(user=user, status=ReportStatus.REJECTED).count()
+    prior = REPUTATION_PRIOR
+    score = round(100 * (credit + prior) / (credit + 2 * rejected + 2 * prior))
+    return {"score": max(0, min(100, score)), "verified_credit": credit, "rejected": rejected}
+
+
+def reporter_reputation(*, user) -> int:
+    """The stored reputation (REPUTATION_NEUTRAL for an account analysts never decided on)."""
+    stored = ReporterReputation.objects.filter(user=user).values_list("score", flat=True).first()
+    return REPUTATION_NEUTRAL if stored is None else stored
+
+
+# Queue priority: points per part, so the "why" column can show each one.
+SEVERITY_POINTS = {"critical": 40, "high": 30, "medium": 20, "low": 10}
+REPORTERS_POINTS = ((5, 30), (3, 20), (2, 10))  # distinct reporters of the same hash/version >= n
+REPUTATION_POINTS = ((80, 20), (65, 10), (36, 0), (21, -10), (0, -20))  # reputation >= n
+AGE_POINTS = ((72, 15), (24, 10), (6, 5))  # hours waiting >= n
+
+
+def _steps(value, table, default=0) -> Case:
+    return Case(*[When(**{f"{value}__gte": bound}, then=Value(points)) for bound, points in table],
+                default=Value(default), output_field=IntegerField())
+
+
+def report_queue_annotate(queryset, *, now=None):
+    """Annotate reports with their queue priority and its parts (severity, reputation, reporters, age)."""
+    now = now or timezone.now()
+    same_target = Report.objects.filter(
+        Q(source_hash=OuterRef("source_hash"), source_hash__gt="")
+        | Q(ecosystem=OuterRef("ecosystem"), package_name=OuterRef("package_name"),
+            package_version=OuterRef("package_version"), package_version__gt="")
+    ).order_by()
+    distinct_reporters = same_target.annotate(
+        n=Func(F("user"), function="COUNT", template="COUNT(DISTINCT %(expressions)s)", output_field=IntegerField())
+    ).values("n")[:1]
+    queryset = queryset.annotate(
+        reporter_score=Coalesce(F("user__reporter_reputation__score"), Value(REPUTATION_NEUTRAL)),
+        reporters=Coalesce(Subquery(distinct_reporters, output_field=IntegerField()), Value(1)),
+        p_severity=Case(*[When(severity=s, then=Value(p)) for s, p in SEVERITY_POINTS.items()], default=Value(0),
+                        output_field=IntegerField()),
+        p_age=Case(*[When(created_at__lte=now - timedelta(hours=h), then=Value(p)) for h, p in AGE_POINTS],
+                   default=Value(0), output_field=IntegerField()),
+    )
+    queryset = queryset.annotate(p_reputation=_steps("reporter_score", REPUTATION_POINTS),
+                                 p_reporters=_steps("reporters", REPORTERS_POINTS))
+    return queryset.annotate(priority=F("p_severity") + F("p_reputation") + F("p_reporters") + F("p_age"))
+
+
+def report_priority_why(report) -> str:
+    """The parts of an annotated report's priority, as the queue shows them."""
+    hours = int((timezone.now() - report.created_at).total_seconds() // 3600)
+    return (f"{report.severity} {report.p_severity:+d} · reporter {report.reporter_score} {report.p_reputation:+d} · "
+            f"{report.reporters} reporter(s) {report.p_reporters:+d} · {hours} h old {report.p_age:+d}")
+
+
+# Community scans in publisher reputation count by the scanning account's standing (0-1).
+STANDING_MIN_AGE_DAYS = 7
+STANDING_FULL_AGE_DAYS = 30
+STANDING_FLAG_WEIGHT = 0.5  # community_flagged needs this many accounts at this standing or more
+STANDING_FLAG_ACCOUNTS = 3
+
+
+def account_standing(*, user_ids, agreeing: set | None = None, now=None) -> dict:
+    """How much each account's community scans weigh (0 to 1): age, verified reports, reputation,
+    and scans that agreed with a server-side verification (`agreeing`). A fresh account with no
+    history weighs nothing; a free sign-up costs nothing, so it buys no say."""
+    now = now or timezone.now()
+    agreeing = agreeing or set()
+    users = get_user_model().objects.filter(pk__in=list(user_ids)).values_list("pk", "created_at")
+    verified = dict(Report.objects.filter(user__in=list(user_ids), status=ReportStatus.VERIFIED).order_by()
+                    .values_list("user").annotate(n=Count("threat", distinct=True)))
+    reputation = dict(ReporterReputation.objects.filter(user__in=list(user_ids)).values_list("user", "score"))
+    standing = {}
+    for pk, created_at in users:
+        age_days = (now - created_at).days
+        weight = 0.0
+        if age_days >= STANDING_FULL_AGE_DAYS:
+            weight += 0.5
+        elif age_days >= STANDING_MIN_AGE_DAYS:
+            weight += 0.25
+        weight += min(0.5, 0.25 * verified.get(pk, 0))
+        if pk in agreeing:
+            weight += 0.25
+        if reputation.get(pk, REPUTATION_NEUTRAL) < 30:
+            weight = 0.0  # reports analysts kept rejecting: no say
+        standing[pk] = min(1.0, weight)
+    return standing
+
+
+def report_list(*, user, status: str | None = None):
+    """The caller's own reports (newest first is the paginator's order)."""
+    reports = Report.objects.filter(user=user).select_related("threat")
+    return reports.filter(status=status) if status else reports
+
+
+def report_get(*, user, public_id: str) -> Report | None:
+    """One of the caller's reports; anyone else's is None, like a missing one."""
+    return Report.objects.filter(user=user, public_id=public_id).select_related("threat").first()
+
+
+def report_signature_ids(*, reports) -> dict[str, list[str]]:
+    """Signature ids promoted from each of these reports, by report public id."""
+    found: dict[str, list[str]] = {}
+    rows = (Signature.objects.filter(origin_report__in=[r.public_id for r in reports])
+            .order_by("number").values_list("origin_report", "public_id"))
+    for report_id, signature_id in rows:
+        found.setdefault(report_id, []).append(signature_id)
+    return found

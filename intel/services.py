@@ -24,11 +24,13 @@ from intel.models import (
     PackageVersion,
     Publisher,
     Report,
+    ReporterReputation,
     ReportReview,
     Threat,
     ThreatArtifactHash,
     ThreatRange,
 )
+from intel.selectors import reporter_reputation_figures
 from intel.signals import threat_changed
 from scans.selectors import scan_get
 from sigil.audit import audit_reason
@@ -269,6 +271,14 @@ def _announce_threat(threat: Threat, action: str) -> None:
                                                       updated_at=updated_at))
 
 
+def reporter_reputation_refresh(*, user) -> ReporterReputation:
+    """Store the reporter's reputation recomputed from every decision on their reports."""
+    figures = reporter_reputation_figures(user=user)
+    reputation, _ = ReporterReputation.objects.update_or_create(
+        user=user, defaults={**figures, "updated_at": timezone.now()})
+    return reputation
+
+
 @transaction.atomic
 def report_review(*, report: Report, actor, action: str, reason: str, threat: Threat | None = None) -> ReportReview:
     """Apply an analyst's decision to a report and append it to the report's history.
@@ -292,6 +302,8 @@ def report_review(*, report: Report, actor, action: str, reason: str, threat: Th
     review = ReportReview.objects.create(
         report=report, actor=actor, action=action, from_status=from_status, to_status=to_status, reason=reason,
     )
+    if to_status in (ReportStatus.VERIFIED, ReportStatus.REJECTED):
+        reporter_reputation_refresh(user=report.user)
     logger.info("report %s: %s by user %s", report.public_id, action, getattr(actor, "public_id", None))
     return review
 

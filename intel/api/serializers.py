@@ -140,3 +140,41 @@ class ReportOutputSerializer(serializers.Serializer):
 
     def get_message(self, report) -> str:
         return REPORT_MESSAGE
+
+
+REPORT_OUTCOME = {"verified": "threat_recorded", "rejected": "rejected"}
+
+
+class ReportDetailSerializer(serializers.Serializer):
+    """GET /v1/reports and /v1/reports/{report_id}: the reporter's own view of a report (beyond the reference)."""
+
+    report_id = serializers.CharField(source="public_id")
+    status = serializers.CharField()
+    outcome = serializers.SerializerMethodField(help_text="pending, threat_recorded or rejected")
+    threat_reference = serializers.SerializerMethodField()
+    signatures = serializers.SerializerMethodField()
+    source_type = serializers.CharField()
+    source_ref = serializers.CharField()
+    source_hash = serializers.SerializerMethodField()
+    category = serializers.CharField()
+    severity = serializers.CharField()
+    created_at = serializers.SerializerMethodField()
+    updated_at = serializers.SerializerMethodField()
+
+    def get_outcome(self, report) -> str:
+        return REPORT_OUTCOME.get(report.status, "pending")
+
+    def get_threat_reference(self, report) -> str | None:
+        return report.threat.reference if report.threat_id else None
+
+    def get_signatures(self, report) -> list[str]:
+        return self.context.get("signatures", {}).get(report.public_id, [])
+
+    def get_source_hash(self, report) -> str | None:
+        return report.source_hash or None
+
+    def get_created_at(self, report) -> str:
+        return isoformat_z(report.created_at)
+
+    def get_updated_at(self, report) -> str:
+        return isoformat_z(report.updated_at)

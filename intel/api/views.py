@@ -1,4 +1,5 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,8 +10,10 @@ from intel import selectors, services
 from intel.api import serializers
 from scans import services as scan_services
 from scans.api.serializers import ScanInputSerializer
+from intel.constants import ReportStatus
 from sigil.api.errors import BadRequest, NotFound
 from sigil.api.output import represent
+from sigil.api.pagination import CursorPagination
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
 
 
@@ -94,3 +97,44 @@ class ReportCreateView(APIView):
         data.is_valid(raise_exception=True)
         report = services.report_submit(user=request.user, **data.validated_data)
         return Response(serializers.ReportOutputSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportListView(APIView):
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        operation_id="report_list",
+        parameters=[
+            OpenApiParameter("status", str, enum=ReportStatus.values),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("limit", int, description="Page size, at most 200"),
+        ],
+        responses={200: inline_serializer("ReportPage", {
+            "results": serializers.ReportDetailSerializer(many=True),
+            "next": drf_serializers.URLField(allow_null=True),
+            "previous": drf_serializers.URLField(allow_null=True),
+        }), **error_responses(400, *AUTHENTICATED_ERRORS)},
+        description="The caller's own reports, newest first, cursor-paginated: {results, next, previous}.",
+    )
+    def get(self, request):
+        status_filter = request.query_params.get("status")
+        if status_filter is not None and status_filter not in ReportStatus.values:
+            raise BadRequest(f"status must be one of: {', '.join(ReportStatus.values)}.")
+        reports = selectors.report_list(user=request.user, status=status_filter)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(reports, request, view=self)
+        context = {"signatures": selectors.report_signature_ids(reports=page)}
+        return paginator.get_paginated_response(serializers.ReportDetailSerializer(page, many=True, context=context).data)
+
+
+class ReportDetailView(APIView):
+    @extend_schema(
+        operation_id="report_detail",
+        responses={200: serializers.ReportDetailSerializer, **error_responses(404, *AUTHENTICATED_ERRORS)},
+    )
+    def get(self, request, report_id):
+        report = selectors.report_get(user=request.user, public_id=report_id)
+        if report is None:  # another user's report is indistinguishable from a missing one
+            raise NotFound("Report not found.")
+        context = {"signatures": selectors.report_signature_ids(reports=[report])}
+        return Response(serializers.ReportDetailSerializer(report, context=context).data)

@@ -12,6 +12,13 @@ from tests.intel.factories import make_scan, verified_threat
 pytestmark = pytest.mark.django_db
 
 
+def established(email: str, days: int = 60):
+    """An account with some history: old enough for its community scans to count (standing 0.5)."""
+    user = make_user(email)
+    type(user).objects.filter(pk=user.pk).update(created_at=timezone.now() - timedelta(days=days))
+    return user
+
+
 def old_publisher(ecosystem="npm", name="suspicious-author") -> Publisher:
     publisher = services.publisher_get_or_create(ecosystem=ecosystem, name=name)
     Publisher.objects.filter(pk=publisher.pk).update(first_seen=timezone.now() - timedelta(days=400))
@@ -102,7 +109,7 @@ def test_new_publisher_is_flagged_as_new_account(db):
 def test_one_account_with_a_thousand_critical_scans_weighs_as_much_as_one_scan(db):
     publisher = old_publisher()
     services.package_version_record(ecosystem="npm", name="victim-lib", version="1.0.0", publisher=publisher)
-    mallory = make_user("mallory@example.com")
+    mallory = established("mallory@example.com")
     make_scan(mallory, score=90, ecosystem="npm", package_name="victim-lib", package_version="1.0.0")
     after_one = publisher_reputation(publisher=publisher)
     from scans.models import Scan
@@ -116,7 +123,7 @@ def test_one_account_with_a_thousand_critical_scans_weighs_as_much_as_one_scan(d
     assert after_thousand["total_scans"] == 1000
     assert after_thousand["score"] == after_one["score"]
     assert after_thousand["average_risk_score"] == after_one["average_risk_score"]
-    assert after_one["score"] == 70 - 4  # one blocking account
+    assert after_one["score"] == 70 - 2  # one blocking account of standing 0.5
 
 
 def test_distinct_accounts_move_reputation_up_to_a_cap(db):
@@ -124,9 +131,9 @@ def test_distinct_accounts_move_reputation_up_to_a_cap(db):
     services.package_version_record(ecosystem="npm", name="victim-lib", version="1.0.0", publisher=publisher)
     scores = []
     for n in range(8):
-        make_scan(make_user(f"u{n}@example.com"), score=90, ecosystem="npm", package_name="victim-lib")
+        make_scan(established(f"u{n}@example.com"), score=90, ecosystem="npm", package_name="victim-lib")
         scores.append(publisher_reputation(publisher=publisher)["score"])
-    assert scores == [66, 62, 58, 54, 50, 50, 50, 50]
+    assert scores == [68, 66, 64, 62, 60, 58, 56, 54]
     assert "community_flagged" in publisher_reputation(publisher=publisher)["flags"]
 
 
