@@ -178,7 +178,7 @@ class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 services.report_review(report=report, actor=request.user, action=action, reason=reason)
                 done += 1
             except (InvalidTransition, services.ReportNotActionable) as exc:
-                self.message_user(request, f"{report.public_id}: {exc}", messages.ERROR)
+                self.message_user(request, f"Not decided {report.public_id}: {exc}", messages.ERROR)
         if done:
             self.message_user(request, f"{ReviewAction(action).label}: {done} report(s).", messages.SUCCESS)
 
@@ -270,13 +270,14 @@ class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
             error = " ".join(message for messages_ in form.errors.values() for message in messages_)
         if error is not None:
             # Stay on the page with the reason still typed in.
-            self.message_user(request, f"{report.public_id}: {error}", messages.ERROR)
+            self.message_user(request, f"Not decided {report.public_id}: {error}", messages.ERROR)
             page_request = copy.copy(request)
             page_request.method, page_request.POST = "GET", QueryDict()
             return self.change_view(page_request, str(report.pk), extra_context={"decision_form": form})
         report.refresh_from_db()
         outcome = f" → {report.threat.reference}" if action == ReviewAction.VERIFY and report.threat_id else ""
-        self.message_user(request, f"{report.public_id}: {ReviewAction(action).label.lower()}{outcome}.", messages.SUCCESS)
+        # Messages start with a word: the admin capitalises their first letter, and ids keep their case.
+        self.message_user(request, f"{ReviewAction(action).label}: {report.public_id}{outcome}.", messages.SUCCESS)
         preserved = request.POST.get("_changelist_filters", "")
         suffix = f"?{urlencode({'_changelist_filters': preserved})}" if preserved else ""
         if action == ReviewAction.START_REVIEW:
@@ -295,8 +296,8 @@ class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         report_url = reverse("admin:intel_report_change", args=[report.pk])
         if report.status not in (ReportStatus.IN_REVIEW, ReportStatus.VERIFIED):
-            self.message_user(request, f"{report.public_id} is {report.get_status_display().lower()}: only a report in "
-                                       "review or verified can be promoted.", messages.ERROR)
+            self.message_user(request, f"Cannot promote {report.public_id}: it is {report.get_status_display().lower()}; only a "
+                                       "report in review or verified can be promoted.", messages.ERROR)
             return HttpResponseRedirect(report_url)
         previous = selectors.report_signatures(report=report)
         form = PromoteForm(request.POST or None, initial=PromoteForm.initial_for(report), promoted_before=bool(previous))
@@ -327,7 +328,7 @@ class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 except InvalidTransition as exc:
                     form.add_error(None, str(exc))
                 else:
-                    self.message_user(request, format_html("{} promoted to signature {}.", report.public_id,
+                    self.message_user(request, format_html("Promoted {} to signature {}.", report.public_id,
                                                            admin_link(signature, signature.public_id)), messages.SUCCESS)
                     return HttpResponseRedirect(report_url)
         context = {

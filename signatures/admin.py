@@ -154,7 +154,7 @@ class SignatureAdmin(AuditedAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         change_url = reverse("admin:signatures_signature_change", args=[signature.pk])
         if not signature.is_active:
-            self.message_user(request, f"{signature.public_id} is already withdrawn.", messages.WARNING)
+            self.message_user(request, f"Already withdrawn: {signature.public_id}.", messages.WARNING)
             return HttpResponseRedirect(change_url)
         form = WithdrawForm(request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():

@@ -61,7 +61,7 @@ def test_verify_from_the_page_goes_to_the_next_report_of_the_filtered_queue(anal
     first.refresh_from_db()
     assert first.status == "verified" and first.threat is not None
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert f"{first.public_id}: verify → {first.threat.reference}." in messages
+    assert f"Verify: {first.public_id} → {first.threat.reference}." in messages
     # The last one in the queue leads back to the filtered list.
     response = decide(analyst, nxt, "reject", filters="severity=critical")
     assert response["Location"] == "/admin/intel/report/?severity=critical"
@@ -141,7 +141,7 @@ def test_promote_shows_the_matching_lines_and_links_the_new_signature(analyst, a
     signature = Signature.objects.get()
     assert signature.file_globs == ["*.js", "package.json"] and signature.phase == 4
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert messages == [f'{report.public_id} promoted to signature <a href="/admin/signatures/signature/{signature.pk}/change/">'
+    assert messages == [f'Promoted {report.public_id} to signature <a href="/admin/signatures/signature/{signature.pk}/change/">'
                         f'<code class="sigil-id">{signature.public_id}</code></a>.']
     html = analyst.get(page_url(report)).content.decode()
     assert f'href="/admin/signatures/signature/{signature.pk}/change/"' in html
