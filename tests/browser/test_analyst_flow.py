@@ -2,6 +2,8 @@
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from intel.models import Report, Threat
 from sigil.api.authentication import issue_access_token
@@ -16,14 +18,23 @@ EVIDENCE = ["install.js:3 fs.readFileSync(os.homedir() + '/.aws/credentials')",
 
 
 def go(page, path):
-    page.get(page.base_url + path)
+    page.get(page.base_url + path)  # get() returns once the page has loaded
 
 
 def login(page, email):
     go(page, "/admin/login/?next=/admin/")
     page.find_element(By.NAME, "username").send_keys(email)
     page.find_element(By.NAME, "password").send_keys(PASSWORD)
-    page.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    submit = page.find_element(By.CSS_SELECTOR, "input[type=submit]")
+    submit.click()
+    WebDriverWait(page, 15).until(expected_conditions.staleness_of(submit))
+
+
+def click(page, by, value):
+    """Follow a link and wait for the next page."""
+    element = page.find_element(by, value)
+    element.click()
+    WebDriverWait(page, 15).until(expected_conditions.staleness_of(element))
 
 
 def text(page) -> str:
@@ -37,6 +48,8 @@ def submit_form(page, form_id, **fields):
         field.clear()
         field.send_keys(value)
     form.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    # Wait until the answer replaced the page, so the database is read after the request ran.
+    WebDriverWait(page, 15).until(expected_conditions.staleness_of(form))
 
 
 def api_get(live_server, user, path):
@@ -58,10 +71,10 @@ def test_analyst_goes_from_report_to_signature_to_withdrawal(page, live_server, 
 
     # Filter the queue to critical reports; the low one disappears, priorities are explained.
     go(page, "/admin/intel/report/")
-    page.find_element(By.LINK_TEXT, "Critical").click()
+    click(page, By.LINK_TEXT, "Critical")
     assert "severity__exact=critical" in page.current_url
     assert "quiet-pkg" not in text(page) and "critical +40" in text(page)
-    page.find_element(By.LINK_TEXT, report.public_id).click()
+    click(page, By.LINK_TEXT, report.public_id)
 
     # Context on the page: evidence as a list, reporter by email, no known threat yet.
     body = text(page)
@@ -83,7 +96,7 @@ def test_analyst_goes_from_report_to_signature_to_withdrawal(page, live_server, 
 
     # Promote: a pattern that matches none of the evidence is refused first.
     go(page, f"/admin/intel/report/{report.pk}/change/")
-    page.find_element(By.ID, "promote-link").click()
+    click(page, By.ID, "promote-link")
     submit_form(page, "promote-form", name="aws_credentials_read", pattern=r"\.ssh/id_rsa")
     assert "Matches none of the report's 2 evidence line(s)." in text(page)
     assert not Signature.objects.exists()
@@ -98,8 +111,8 @@ def test_analyst_goes_from_report_to_signature_to_withdrawal(page, live_server, 
     token = feed["next_sync_token"]
 
     # Withdraw it with a reason, after a confirmation page, and see the tombstone.
-    page.find_element(By.LINK_TEXT, signature.public_id).click()
-    page.find_element(By.CLASS_NAME, "withdraw-link").click()
+    click(page, By.LINK_TEXT, signature.public_id)
+    click(page, By.CLASS_NAME, "withdraw-link")
     assert "Yes, withdraw" in page.page_source
     submit_form(page, "withdraw-form", reason="Too broad: matches documentation")
     assert "Too broad: matches documentation. Clients received it as a tombstone." in text(page)
