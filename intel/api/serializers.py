@@ -158,8 +158,8 @@ class ReportDetailSerializer(serializers.Serializer):
     source_hash = serializers.SerializerMethodField()
     category = serializers.CharField()
     severity = serializers.CharField()
-    created_at = serializers.SerializerMethodField()
-    updated_at = serializers.SerializerMethodField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
 
     def get_outcome(self, report) -> str:
         return REPORT_OUTCOME.get(report.status, "pending")
@@ -172,9 +172,3 @@ class ReportDetailSerializer(serializers.Serializer):
 
     def get_source_hash(self, report) -> str | None:
         return report.source_hash or None
-
-    def get_created_at(self, report) -> str:
-        return isoformat_z(report.created_at)
-
-    def get_updated_at(self, report) -> str:
-        return isoformat_z(report.updated_at)
