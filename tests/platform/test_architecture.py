@@ -2,6 +2,7 @@
 import that points the wrong way or closes a cycle (grimp reads imports inside functions too)."""
 import grimp
 import pytest
+from django.conf import settings
 
 # Apps from the top down: an app may import only apps below it.
 APPS = ["firewall", "marketplace", "intel", "signatures", "scans", "accounts"]
@@ -28,6 +29,12 @@ def _imports(graph, importer: str, imported: str) -> list[str]:
             continue
         found += [f"{m['importer']} -> {m['imported']}" for m in matches]
     return sorted(set(found))
+
+
+def test_every_app_of_the_project_has_its_place_in_the_layers():
+    project_apps = {app.split(".")[0] for app in settings.INSTALLED_APPS
+                    if not app.startswith(("django", "rest_framework", "drf_", "whitenoise", "simple_history"))}
+    assert project_apps == {*APPS, PLUMBING}
 
 
 @pytest.mark.parametrize("lower, higher", [(APPS[j], APPS[i]) for i in range(len(APPS)) for j in range(i + 1, len(APPS))])
