@@ -286,7 +286,8 @@ class ReportReview(models.Model):
         raise ValueError("Report reviews are append-only.")
 
     def __str__(self):
-        return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        actor = self.actor.email if self.actor_id else "system"
+        return f"{self.get_action_display()} by {actor} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ReporterReputation(models.Model):

@@ -183,3 +183,11 @@ def test_ids_are_shown_copyable_in_their_real_case(analyst, alice):
     report = make_report(alice)
     html = analyst.get(page_url(report)).content.decode()
     assert re.search(rf'<code class="sigil-id">{report.public_id}</code>', html)
+
+
+def test_the_scan_page_an_analyst_follows_has_no_dead_end(analyst, alice):
+    scan = make_scan(alice, score=40, source_hash=HASH_A)
+    html = analyst.get(f"/admin/scans/scan/{scan.pk}/change/").content.decode()
+    assert "alice@example.com" in html and "/admin/accounts/user/" not in html
+    listing = analyst.get("/admin/scans/scan/").content.decode()
+    assert "alice@example.com" in listing and "/admin/accounts/user/" not in listing
