@@ -164,27 +164,34 @@ def artifact_record(*, artifact_hash: str, file_hashes: dict, fingerprint: str, 
 
 
 def _changes_since(verification: Verification, artifact: Artifact, result) -> dict | None:
-    """Diff against the release verified before this one (re-fetched by its version and scanned with
-    the same signatures); None for a first release, git/url sources, or when it cannot be fetched."""
+    """Diff against the release verified before this one, else the one the registry published before
+    it (re-fetched by its version, scanned with the same signatures); None for a first release,
+    git/url sources, or when it cannot be fetched."""
     ecosystem = ECOSYSTEM_BY_SOURCE.get(verification.source_type)
+    if not ecosystem or artifact.data is None or not artifact.version:
+        return None
+    fetcher = fetcher_for(verification.source_type)
     previous = verification_previous_release(source_type=verification.source_type,
                                              source_ref=verification.source_ref, version=artifact.version)
-    if previous is None or artifact.data is None:
-        return None
     try:
-        old = fetcher_for(verification.source_type).fetch(verification.source_ref, previous.source_version)
+        # Never verified before: the release the registry published last before this one.
+        lookup = getattr(fetcher, "previous_release", None)  # a fetcher may not know upload times
+        previous_version = previous.source_version if previous else (
+            lookup(verification.source_ref, artifact.version) if lookup else None)
+        if not previous_version:
+            return None
+        old = fetcher.fetch(verification.source_ref, previous_version)
     except FetchError as exc:
-        logger.warning("verification %s: previous release %s not fetched (%s); no diff", verification.public_id,
-                       previous.source_version, exc)
+        logger.warning("verification %s: previous release not fetched (%s); no diff", verification.public_id, exc)
         return None
     try:
         if old.data is None:
             return None
         fingerprint = verification.signatures_fingerprint or signatures_fingerprint()
         old_result = artifact_scan(source_type=verification.source_type, artifact=old, fingerprint=fingerprint)
-        publisher = previous.publisher
+        publisher = previous.publisher if previous else None
         changes = release_diff(
-            Release(previous.source_version, old_result, manifest_of_archive(old.data, old.filename),
+            Release(previous_version, old_result, manifest_of_archive(old.data, old.filename),
                     publisher=publisher.shown_name if publisher else old.publisher),
             Release(artifact.version, result, manifest_of_archive(artifact.data, artifact.filename),
                     publisher=artifact.publisher))
@@ -193,7 +200,7 @@ def _changes_since(verification: Verification, artifact: Artifact, result) -> di
         return None
     finally:
         old.cleanup()
-    changes["previous_verification"] = previous.public_id
+    changes["previous_verification"] = previous.public_id if previous else None
     for dependency in changes["new_dependencies"]:
         try:
             matches = threats_for_package(ecosystem=ecosystem, name=dependency["name"])

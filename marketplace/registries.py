@@ -133,6 +133,18 @@ class PyPIRegistry:
             raise FetchError(f"{entry['filename']} does not match the sha256 digest the index publishes.")
         return Artifact("pypi", name, version, entry["filename"], sha256_digest(data), self._publisher(project), data=data)
 
+    def previous_release(self, ref: str, version: str) -> str | None:
+        """The release uploaded last before `version` (the project JSON's upload times), or None."""
+        name = pep503_name(ref)
+        project = _json(_get(f"{self.base_url}/pypi/{quote(name)}/json", what=f"PyPI project {name}"), "PyPI")
+        uploaded = {}
+        for release, files in (project.get("releases") or {}).items() if isinstance(project, dict) else ():
+            times = [f.get("upload_time_iso_8601") for f in files or [] if isinstance(f, dict)]
+            times = [t for t in times if isinstance(t, str)]
+            if times:
+                uploaded[str(release)] = min(times)
+        return _uploaded_before(uploaded, version)
+
     @staticmethod
     def _publisher(project: dict) -> str | None:
         """The owning organization, else the first Owner; never the free-text author fields."""
@@ -145,6 +157,15 @@ class PyPIRegistry:
 
 
 # ---- npm -------------------------------------------------------------------------------------
+
+def _uploaded_before(uploaded: dict[str, str], version: str) -> str | None:
+    """The version with the latest upload time before `version`'s (ISO 8601 UTC strings sort)."""
+    when = uploaded.get(version)
+    if when is None:
+        return None
+    earlier = [(t, v) for v, t in uploaded.items() if t < when and v != version]
+    return max(earlier)[1] if earlier else None
+
 
 def _check_integrity(data: bytes, dist: dict, what: str) -> None:
     """Check the tarball against the digest the registry publishes (domain.registries decides which)."""
@@ -178,6 +199,15 @@ class NpmRegistry:
         data = _get(tarball, what=f"npm tarball {filename}", max_bytes=max_artifact_bytes()).body
         _check_integrity(data, dist, f"npm tarball {filename}")
         return Artifact("npm", ref, resolved, filename, sha256_digest(data), self._publisher(doc), data=data)
+
+    def previous_release(self, ref: str, version: str) -> str | None:
+        """The release published last before `version` (the package document's `time`), or None."""
+        doc = _json(_get(f"{self.base_url}/{quote(ref, safe='@/')}", what=f"npm package {ref}"), "npm")
+        times = doc.get("time") if isinstance(doc, dict) else None
+        versions = doc.get("versions") if isinstance(doc, dict) else None
+        if not isinstance(times, dict) or not isinstance(versions, dict):
+            return None
+        return _uploaded_before({v: t for v, t in times.items() if v in versions and isinstance(t, str)}, version)
 
     @staticmethod
     def _publisher(doc: dict) -> str | None:

@@ -216,7 +216,9 @@ class FakePyPI(FakeServer):
                             "author": "Free Text Author", "maintainer": ""},
                    "ownership": {"organization": project.get("organization"),
                                  "roles": [{"role": "Owner", "user": u} for u in owners]},
-                   "releases": {}}
+                   # Upload times in the order the versions are listed.
+                   "releases": {v: [{"upload_time_iso_8601": f"2026-01-{i + 1:02d}T00:00:00.000000Z"}]
+                                for i, v in enumerate(project["versions"])}}
             return self.send_json(handler, doc)
         if len(parts) == 2 and parts[0] == "files":
             for project in self.projects.values():
@@ -276,8 +278,10 @@ class FakeNpm(FakeServer):
         if pkg is None:
             return self.send_json(handler, {"error": "Not found"}, 404)
         if len(parts) == 1:
+            # Publication times in the order the versions are listed (the registry's `time`).
             doc = {"name": parts[0], "dist-tags": {"latest": pkg["latest"]},
-                   "versions": {v: self._version_doc(parts[0], v, d, pkg) for v, d in pkg["versions"].items()}}
+                   "versions": {v: self._version_doc(parts[0], v, d, pkg) for v, d in pkg["versions"].items()},
+                   "time": {v: f"2026-01-{i + 1:02d}T00:00:00.000Z" for i, v in enumerate(pkg["versions"])}}
             return self.send_json(handler, doc)
         version = pkg["latest"] if parts[1] == "latest" else parts[1]
         if version not in pkg["versions"]:

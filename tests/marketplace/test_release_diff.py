@@ -69,3 +69,13 @@ def test_findings_that_only_moved_lines_are_neither_new_nor_disappeared():
     diff = release_diff(Release("1.0.0", old), Release("1.0.1", new))
     assert diff["new_findings"] == [] and diff["disappeared_findings"] == []
     assert diff["new_domains"] == [] and diff["release_risk"] == {"signals": [], "points": 0}
+
+
+def test_a_release_never_verified_before_is_compared_with_the_one_published_before_it(
+        alice_api, pair_npm, builtin_signatures):
+    body = _verify(alice_api, "2.0.1")
+    changes = body["details"]["changes_since"]
+    assert changes["previous_version"] == "2.0.0" and changes["previous_verification"] is None
+    assert {s["signal"] for s in changes["release_risk"]["signals"]} == {
+        "install_hook", "install_network", "publisher_change"}
+    assert body["status"] == "failed"
