@@ -16,8 +16,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from firewall import upstream
-from firewall.constants import RemovalReason
-from firewall.policy import blocked_message
+from firewall.constants import WITHHELD_VISIBLY, RemovalReason
+from firewall.policy import Candidate, blocked_message, decide
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
 from marketplace.constants import VerificationStatus, VerifySourceType
@@ -42,12 +42,22 @@ class Mismatch(Blocked):
     with its reason rather than retrying as it does a 502)."""
 
 
-def cleared_artifact(*, user, filename: str, upstream_url: str, sha256: str) -> tuple[bytes, str]:
-    """The file's bytes and the id of the verification that cleared them."""
-    digest = f"sha256:{sha256}"
+def cleared_artifact(*, user, ecosystem: str, name: str, version: str, filename: str, upstream_url: str,
+                     expected: tuple[str, str, str]) -> tuple[bytes, str]:
+    """The file's bytes and the id of the verification that cleared them.
+
+    `expected` is (metadata field, hash algorithm, hex digest) from the upstream metadata.
+    """
+    field, algorithm, expected_hex = expected
     data = upstream.fetch_file(upstream_url, what=filename)
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise Mismatch(f"Blocked by Sigil: {filename} does not match the sha256 the upstream index publishes; Sigil refused it.")
+    if hashlib.new(algorithm, data).hexdigest() != expected_hex:
+        raise Mismatch(f"Blocked by Sigil: {filename} does not match the {field} the upstream registry publishes.")
+    sha256 = hashlib.sha256(data).hexdigest()
+    digest = f"sha256:{sha256}"
+    # The artifact hash is known for sure only now (npm publishes sha512): match threats on it.
+    decision = decide(ecosystem, [Candidate(key=filename, name=name, version=version, sha256=sha256)]).get(filename)
+    if decision is not None and decision.reason in WITHHELD_VISIBLY:
+        raise Blocked(decision.message)
     verification = marketplace_selectors.artifact_latest_verifications(artifact_hashes=[digest]).get(digest)
     if verification is None or (verification.status == VerificationStatus.VERIFIED and verification.is_expired):
         verification = _verify(user=user, upstream_url=upstream_url, digest=digest)

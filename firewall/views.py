@@ -16,7 +16,8 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 
 from domain.identifiers import pep503_name
-from firewall import gate, pypi, upstream
+from domain.registries import npm_expected_digest
+from firewall import gate, npm, pypi, upstream
 from firewall.constants import BASIC_REALM, WITHHELD_VISIBLY
 from firewall.policy import removed_header
 from firewall.selectors import firewall_settings_for, install_token_active
@@ -133,8 +134,53 @@ def pypi_file(request, project: str, filename: str):
     entry = next((f for f in index.files if f.filename == filename), None)
     if entry is None:
         return error(404, f"{normalized} has no file {filename} upstream.")
-    data, verification_id = gate.cleared_artifact(user=request.firewall_user, filename=filename,
-                                                  upstream_url=entry.upstream_url, sha256=entry.sha256)
+    data, verification_id = gate.cleared_artifact(
+        user=request.firewall_user, ecosystem="pypi", name=normalized, version=entry.version, filename=filename,
+        upstream_url=entry.upstream_url, expected=("sha256", "sha256", entry.sha256))
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["X-Sigil-Verification"] = verification_id
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- npm -------------------------------------------------------------------------------------
+
+def _npm_name(name: str) -> str | None:
+    return name if npm.NPM_NAME.match(name) else None
+
+
+@proxy_view
+def npm_document(request, name: str):
+    if _npm_name(name) is None:
+        return error(404, "Not a valid npm package name.")
+    abbreviated = npm.ABBREVIATED in request.META.get("HTTP_ACCEPT", "")
+    base = request.build_absolute_uri("/").rstrip("/")
+    filtered = npm.filtered_document(name, base_url=base, abbreviated=abbreviated,
+                                     min_release_age_hours=_min_age(request))
+    response = JsonResponse(filtered.doc, content_type=npm.ABBREVIATED if abbreviated else "application/json")
+    response["Vary"] = "Accept, Authorization"
+    response["Cache-Control"] = "private, no-cache"
+    response[REMOVED_HEADER] = removed_header(filtered.decisions.values()) or "none"
+    return response
+
+
+@proxy_view
+def npm_tarball(request, name: str, filename: str):
+    if _npm_name(name) is None:
+        return error(404, "Not a valid npm package name.")
+    found = npm.find_version(name, filename)
+    if found is None:
+        return error(404, f"{name} has no tarball {filename} upstream.")
+    version, dist = found
+    filtered = npm.filtered_document(name, base_url="", abbreviated=True, min_release_age_hours=_min_age(request))
+    decision = filtered.decisions.get(version)
+    if decision is not None:
+        if decision.reason in WITHHELD_VISIBLY:
+            raise gate.Blocked(decision.message)
+        return error(404, f"{name}@{version} is withheld by Sigil ({decision.reason}).", reason=decision.message)
+    data, verification_id = gate.cleared_artifact(
+        user=request.firewall_user, ecosystem="npm", name=name, version=version, filename=filename,
+        upstream_url=dist["tarball"], expected=npm_expected_digest(dist))
     response = HttpResponse(data, content_type="application/octet-stream")
     response["X-Sigil-Verification"] = verification_id
     response["Cache-Control"] = "private, no-store"

@@ -239,7 +239,8 @@ class FakeNpm(FakeServer):
 
     packages = {name: {"versions": {version: tarball_bytes}, "latest": version,
                        "npm_user": "alice" | None, "maintainers": [names],
-                       "npm_users": {version: "bob"} (optional: who published each release)}}
+                       "npm_users": {version: "bob"} (optional: who published each release),
+                       "dependencies": {version: {name: range}} (optional)}}
     """
 
     def __init__(self, packages: dict):
@@ -254,6 +255,8 @@ class FakeNpm(FakeServer):
                         "integrity": npm_integrity(b"x" if (name, version) in self.bad_integrity else data),
                         "shasum": hashlib.sha1(data).hexdigest()}}
         user = (pkg.get("npm_users") or {}).get(version, pkg.get("npm_user"))  # per release, for publisher changes
+        if (pkg.get("dependencies") or {}).get(version):
+            doc["dependencies"] = pkg["dependencies"][version]
         if user:
             doc["_npmUser"] = {"name": user, "email": "x@example.com"}
         if pkg.get("maintainers"):

@@ -1,0 +1,102 @@
+"""The real npm against the proxy (/npm/) on a live server, with the fake npm registry on loopback.
+npm is configured by a temporary userconfig and HOME only, never the global config. One socket:
+the embedded pass's in-memory SQLite cannot take npm's parallel first downloads writing at once."""
+import json
+import subprocess
+
+import pytest
+
+from firewall.services import install_token_create
+from marketplace.models import Verification
+from tests.fakes.servers import FakeNpm, make_targz
+from tests.intel.factories import make_threat
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ABBREVIATED = "application/vnd.npm.install-v1+json"
+
+
+def tgz(name: str, version: str, dependencies: dict | None = None) -> bytes:
+    pkg = {"name": name, "version": version, "main": "index.js", "dependencies": dependencies or {}}
+    return make_targz({"package.json": json.dumps(pkg), "index.js": f"module.exports = {json.dumps(version)};\n"},
+                      root="package")
+
+
+@pytest.fixture
+def registry(settings, allow):
+    packages = {
+        "app-js": {"versions": {"1.0.0": tgz("app-js", "1.0.0", {"dep-js": "^1.0.0"})}, "latest": "1.0.0",
+                   "npm_user": "dev", "dependencies": {"1.0.0": {"dep-js": "^1.0.0"}}},
+        "dep-js": {"versions": {"1.0.0": tgz("dep-js", "1.0.0"), "1.1.0": tgz("dep-js", "1.1.0")},
+                   "latest": "1.1.0", "npm_user": "dev"},
+        "@acme/scoped": {"versions": {"2.0.0": tgz("@acme/scoped", "2.0.0")}, "latest": "2.0.0", "npm_user": "dev"},
+    }
+    with FakeNpm(packages) as server:
+        allow(server)
+        settings.NPM_REGISTRY_URL = server.url
+        yield server
+
+
+def run_npm(live_url: str, token: str | None, *args: str, tmp_path) -> subprocess.CompletedProcess:
+    registry = f"{live_url}/npm/"
+    npmrc = tmp_path / "npmrc"
+    lines = [f"registry={registry}", "audit=false", "fund=false", "update-notifier=false"]
+    if token:
+        lines.append(f"//{registry.split('://', 1)[1]}:_authToken={token}")
+    npmrc.write_text("\n".join(lines) + "\n")
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    (project / "package.json").write_text('{"name": "t", "version": "1.0.0", "private": true}')
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "npm_config_userconfig": str(npmrc),
+           "npm_config_globalconfig": str(tmp_path / "no-global-npmrc"), "npm_config_cache": str(tmp_path / "cache")}
+    return subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--fetch-retries=0", "--maxsockets=1", *args], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=180)
+
+
+def _installed(tmp_path, name):
+    path = tmp_path / "project" / "node_modules" / name / "package.json"
+    return json.loads(path.read_text())["version"] if path.exists() else None
+
+
+def test_a_clean_tree_and_a_scoped_package_install(live_server, registry, alice, tmp_path):
+    token = install_token_create(user=alice)[1]
+    result = run_npm(live_server.url, token, "app-js", "@acme/scoped", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _installed(tmp_path, "app-js") == "1.0.0" and _installed(tmp_path, "dep-js") == "1.1.0"
+    assert _installed(tmp_path, "@acme/scoped") == "2.0.0"
+    assert Verification.objects.filter(status="verified").count() == 3
+
+
+def test_a_threatened_dependency_version_is_replaced_by_an_older_one(live_server, registry, alice, tmp_path, client):
+    make_threat(versions=[("npm", "dep-js", "1.1.0")])
+    token = install_token_create(user=alice)[1]
+    doc = client.get("/npm/dep-js", HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT=ABBREVIATED)
+    assert doc["X-Sigil-Firewall-Removed"] == "threat=1" and doc.json()["dist-tags"]["latest"] == "1.0.0"
+    assert "Blocked by Sigil" in doc.json()["versions"]["1.1.0"]["deprecated"]
+    result = run_npm(live_server.url, token, "dep-js", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _installed(tmp_path, "dep-js") == "1.0.0"
+    assert not [r for r in registry.requests if r["path"].endswith("dep-js-1.1.0.tgz")]
+
+
+def test_a_pinned_threatened_version_fails_naming_sigil(live_server, registry, alice, tmp_path):
+    threat = make_threat(versions=[("npm", "dep-js", "1.1.0")])
+    token = install_token_create(user=alice)[1]
+    result = run_npm(live_server.url, token, "dep-js@1.1.0", tmp_path=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "403" in output and "Blocked by Sigil" in output, output
+    assert threat.reference in output
+    assert _installed(tmp_path, "dep-js") is None
+
+
+def test_an_integrity_mismatch_is_refused(live_server, registry, alice, tmp_path):
+    registry.bad_integrity.add(("dep-js", "1.1.0"))
+    token = install_token_create(user=alice)[1]
+    result = run_npm(live_server.url, token, "dep-js@1.1.0", tmp_path=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "does not match" in output, output
+
+
+def test_no_token_is_a_401_npm_reports(live_server, registry, tmp_path):
+    result = run_npm(live_server.url, None, "dep-js", tmp_path=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "401" in output, output
