@@ -271,12 +271,16 @@ def _announce_threat(threat: Threat, action: str) -> None:
                                                       updated_at=updated_at))
 
 
+announce_threat = _announce_threat  # for intel.osv (imports create, change and withdraw threats)
+
+
 def reporter_reputation_refresh(*, user) -> ReporterReputation:
     """Store the reporter's reputation recomputed from every decision on their reports."""
     figures = reporter_reputation_figures(user=user)
     reputation, _ = ReporterReputation.objects.update_or_create(
         user=user, defaults={**figures, "updated_at": timezone.now()})
     return reputation
+
 
 
 @transaction.atomic

@@ -217,6 +217,13 @@ CELERY_BEAT_SCHEDULE = {
     # Re-verification passes that never finished, and intel changes no signal announced.
     "reverify-catch-up": {"task": "marketplace.tasks.reverify_catch_up", "schedule": 60},
 }
+# OSV import (README, OSV): an https URL of an OSV zip (or a directory) re-imported every
+# SIGIL_OSV_IMPORT_HOURS by beat; empty (the default) = no scheduled import.
+SIGIL_OSV_IMPORT_URL = env_str("SIGIL_OSV_IMPORT_URL", "")
+SIGIL_OSV_IMPORT_HOURS = env_int("SIGIL_OSV_IMPORT_HOURS", 6)
+if SIGIL_OSV_IMPORT_URL:
+    CELERY_BEAT_SCHEDULE["osv-import"] = {"task": "intel.tasks.osv_import_scheduled",
+                                          "schedule": SIGIL_OSV_IMPORT_HOURS * 3600}
 
 # Outbound network (marketplace): guarded client. See docs/design.md, Outbound network.
 PYPI_URL = env_str("PYPI_URL", "https://pypi.org").rstrip("/")

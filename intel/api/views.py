@@ -1,4 +1,8 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+import hashlib
+
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
@@ -6,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.constants import TIER_LIMITS
 from domain.identifiers import ECOSYSTEMS, normalize_hash
-from intel import selectors, services
+from intel import osv, selectors, services
 from intel.api import serializers
 from scans import services as scan_services
 from scans.api.serializers import ScanInputSerializer
@@ -138,3 +142,72 @@ class ReportDetailView(APIView):
             raise NotFound("Report not found.")
         context = {"signatures": selectors.report_signature_ids(reports=[report])}
         return Response(serializers.ReportDetailSerializer(report, context=context).data)
+
+
+# OSV export: public like the threat pages, cached with ETag (If-None-Match answers 304).
+
+def _not_modified(request, etag: str) -> bool:
+    return etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+
+
+def _cached(response, etag: str):
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+class OsvRecordView(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(
+        operation_id="osv_record",
+        parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="THR-YYYY-NNNN")],
+        responses={200: OpenApiTypes.OBJECT, 304: OpenApiResponse(description="Not modified (If-None-Match)"),
+                   **error_responses(404, 429)},
+        description="One threat as an OSV record (schema 1.6): id, aliases, summary, details, affected "
+                    "(package with purl, ranges, versions), database_specific (severity, category, reports_count), "
+                    "references (the public threat page as REPORT), withdrawn, published, modified. Public, ETag.",
+    )
+    def get(self, request, reference):
+        threat = selectors.threat_by_reference(reference=reference)
+        if threat is None:
+            raise NotFound("Threat not found")
+        etag = '"' + hashlib.sha256(f"{threat.reference}|{threat.updated_at.isoformat()}".encode()).hexdigest()[:32] + '"'
+        if _not_modified(request, etag):
+            return _cached(HttpResponse(status=304), etag)
+        return _cached(Response(osv.threat_records([threat])[0]), etag)
+
+
+class OsvAllZipView(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(operation_id="osv_all_zip", responses={(200, "application/zip"): OpenApiTypes.BINARY,
+                                                          304: OpenApiResponse(description="Not modified"),
+                                                          **error_responses(429)},
+                   description="Every threat as an OSV record, one THR-….json per threat (OSV's all.zip). Public, ETag.")
+    def get(self, request):
+        etag = osv.export_etag()
+        if _not_modified(request, etag):
+            return _cached(HttpResponse(status=304), etag)
+        response = StreamingHttpResponse(osv.export_zip_stream(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="all.zip"'
+        return _cached(response, etag)
+
+
+class OsvModifiedCsvView(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(operation_id="osv_modified_id_csv", responses={(200, "text/csv"): OpenApiTypes.STR,
+                                                                  304: OpenApiResponse(description="Not modified"),
+                                                                  **error_responses(429)},
+                   description="`modified,id` per threat, newest first, no header (OSV's modified_id.csv), so a "
+                               "mirror fetches only what changed. Public, ETag.")
+    def get(self, request):
+        etag = osv.export_etag()
+        if _not_modified(request, etag):
+            return _cached(HttpResponse(status=304), etag)
+        return _cached(StreamingHttpResponse(osv.export_modified_csv_stream(), content_type="text/csv; charset=utf-8"),
+                       etag)
