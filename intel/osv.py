@@ -97,18 +97,15 @@ def records_from_zip(data: bytes | Path) -> Iterator[tuple[str, bytes]]:
                 yield member.filename, stream.read(MAX_RECORD_BYTES + 1)
 
 
-def records_from_source(source: str) -> Iterator[tuple[str, bytes]]:
-    """A directory of OSV JSON files, a zip of them (all.zip), or an https URL of such a zip."""
-    if source.startswith(("https://", "http://")):
-        from marketplace import guarded_http
+def records_from_source(source: str, *, fetch_url=None) -> Iterator[tuple[str, bytes]]:
+    """A directory of OSV JSON files, a zip of them (all.zip), or an https URL of such a zip.
 
-        try:
-            response = guarded_http.get(source, max_bytes=MAX_ZIP_BYTES, total_seconds=600)
-        except guarded_http.OutboundError as exc:
-            raise OsvError(str(exc)) from None
-        if response.status != 200:
-            raise OsvError(f"{source} answered HTTP {response.status}")
-        return records_from_zip(response.body)
+    URLs are fetched by `fetch_url(url) -> bytes` (raising OsvError): intel makes no outbound
+    requests itself; marketplace.osv_source passes the guarded client."""
+    if source.startswith(("https://", "http://")):
+        if fetch_url is None:
+            raise OsvError("URL sources need the guarded outbound client (marketplace.osv_source)")
+        return records_from_zip(fetch_url(source))
     path = Path(source)
     if path.is_dir():
         return records_from_directory(path)

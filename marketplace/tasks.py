@@ -2,12 +2,16 @@
 
 webhook_queue is the one place a callback delivery is queued: after a run ends (here) and when a
 request is answered from a stored result (services.verification_submit)."""
+import logging
+
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
 
+from intel.osv import OsvError
 from marketplace import execution, reverify
 from marketplace.api.serializers import VerificationOutputSerializer
+from marketplace.osv_source import osv_import_from
 from marketplace.constants import IntelChangeKind, WebhookEvent
 from marketplace.models import Verification
 from marketplace.registries import TransientFetchError
@@ -111,3 +115,17 @@ def reverify_catch_up() -> int:
     for change_id in change_ids:
         reverify_queue(change_id)
     return len(change_ids)
+
+
+@shared_task(acks_late=True)
+def osv_import_scheduled() -> str:
+    """Re-import SIGIL_OSV_IMPORT_URL (README, OSV); cheap when nothing changed. Off when unset."""
+    source = settings.SIGIL_OSV_IMPORT_URL
+    if not source:
+        return "off"
+    try:
+        report = osv_import_from(source=source)
+    except OsvError as exc:
+        logging.getLogger(__name__).warning("osv import from %s failed: %s", source, exc)
+        return f"failed: {exc}"
+    return report.as_text().splitlines()[0]

@@ -222,7 +222,7 @@ CELERY_BEAT_SCHEDULE = {
 SIGIL_OSV_IMPORT_URL = env_str("SIGIL_OSV_IMPORT_URL", "")
 SIGIL_OSV_IMPORT_HOURS = env_int("SIGIL_OSV_IMPORT_HOURS", 6)
 if SIGIL_OSV_IMPORT_URL:
-    CELERY_BEAT_SCHEDULE["osv-import"] = {"task": "intel.tasks.osv_import_scheduled",
+    CELERY_BEAT_SCHEDULE["osv-import"] = {"task": "marketplace.tasks.osv_import_scheduled",
                                           "schedule": SIGIL_OSV_IMPORT_HOURS * 3600}
 
 # Outbound network (marketplace): guarded client. See docs/design.md, Outbound network.

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from intel.matching import threats_for_package
 from intel.models import Threat
-from intel.tasks import osv_import_scheduled
+from marketplace.tasks import osv_import_scheduled
 from tests.fakes.servers import FakeWeb
 from tests.intel.factories import make_threat
 

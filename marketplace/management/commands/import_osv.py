@@ -1,8 +1,10 @@
 """`manage.py import_osv SOURCE`: malicious-package OSV records (a directory tree, a zip such as
-an ecosystem's all.zip, or an https URL of one, fetched through the guarded outbound client)."""
+an ecosystem's all.zip, or an https URL of one, fetched through the guarded outbound client).
+Here, not in intel, because intel makes no outbound requests (marketplace owns the guarded client)."""
 from django.core.management.base import BaseCommand, CommandError
 
-from intel.osv import OsvError, osv_import, records_from_source
+from intel.osv import OsvError
+from marketplace.osv_source import osv_import_from
 
 
 class Command(BaseCommand):
@@ -16,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, source, **options):
         try:
-            report = osv_import(records=records_from_source(source))
+            report = osv_import_from(source=source)
         except OsvError as exc:
             raise CommandError(f"import_osv: {exc}") from None
         self.stdout.write(f"import_osv: {report.as_text()}")
