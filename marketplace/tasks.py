@@ -11,9 +11,9 @@ from django.db import transaction
 from intel.osv import OsvError
 from marketplace import execution, reverify
 from marketplace.api.serializers import VerificationOutputSerializer
-from marketplace.osv_source import osv_import_from
 from marketplace.constants import IntelChangeKind, WebhookEvent
 from marketplace.models import Verification
+from marketplace.osv_source import osv_import_from
 from marketplace.registries import TransientFetchError
 
 
