@@ -282,7 +282,6 @@ def reporter_reputation_refresh(*, user) -> ReporterReputation:
     return reputation
 
 
-
 @transaction.atomic
 def report_review(*, report: Report, actor, action: str, reason: str, threat: Threat | None = None) -> ReportReview:
     """Apply an analyst's decision to a report and append it to the report's history.
