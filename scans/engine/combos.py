@@ -154,9 +154,10 @@ class Combo:
 
 
 def _phase_pair(strong: int, weak: int) -> tuple[Cond, Cond]:
-    """strong is medium or worse (host identity or a library's own token alone does not count); weak is any finding, and
+    """strong is medium or worse (host identity, a library's own token or copying the environment for a
+    child process do not count alone); weak is any finding, and
     needs to be medium or worse itself outside full-weight code. Boosted when strong is high+."""
-    serious = {"severity": "medium", "unless": ("host-id", "secret-name")}
+    serious = {"severity": "medium", "unless": ("host-id", "secret-name", "env-read")}
     when = all_of(Has(phase(strong, **serious)), any_of(Has(phase(weak, **serious)), all_of(Has(phase(weak)), SHIPPED)))
     return when, Has(phase(strong, severity="high"))
 
@@ -233,7 +234,7 @@ def combo_tags(combos: tuple[Combo, ...] = COMBOS) -> set[str]:
 
 def _combinable(h: RawHit) -> bool:
     """Co-occurrence means something in shipped code, not in tests, docs or prose."""
-    return (not h.rule_id.startswith("eng_combo") and bool(h.file.role) and not h.prose
+    return (not h.rule_id.startswith("eng_combo") and bool(h.file.role) and not h.inert
             and h.file.reason not in QUIET_REASONS)
 
 

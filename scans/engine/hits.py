@@ -20,6 +20,12 @@ class RawHit:
     label: str = ""  # overrides file.path in the report (decoded payloads)
     prose: bool = False  # only in comments or docstrings: scored low, never combined
     tags: frozenset[str] = field(default_factory=frozenset)  # the rule's capability tags
+    dormant: bool = False  # in setup.py code pip never runs (maintainer commands): scored low, never combined
+
+    @property
+    def inert(self) -> bool:
+        """Not behaviour: prose, or code that does not run at install."""
+        return self.prose or self.dormant
 
     @property
     def is_signature(self) -> bool:

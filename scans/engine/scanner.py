@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from . import scoring as W
-from .analyzers.install_scope import install_targets, overrides_install_step
+from .analyzers.install_scope import install_targets, maintainer_lines, overrides_install_step
 from .analyzers.installers import mark_installers
 from .analyzers.npm import npm_scripts
 from .analyzers.provenance import metadata_name, provenance, special_entries, typosquat
@@ -59,6 +59,16 @@ def _large_package_discount(files: list[FileInfo], hits: list[RawHit]) -> None:
             h.points *= W.LARGE_PACKAGE_EXECUTABLE
 
 
+def _maintainer_code(info: FileInfo, hits: list[RawHit]) -> list[RawHit]:
+    """setup.py branches for commands pip never runs ("publish", "coverage") weigh as tooling."""
+    lines = maintainer_lines(info.data) if info.reason == "setup.py" and hits else set()
+    for h in hits:
+        if not h.label and h.line in lines:
+            h.points = h.points / info.mult * W.MAINTAINER_CODE_MULT
+            h.dormant = True
+    return hits
+
+
 def _hooks_alone(hits: list[RawHit]) -> None:
     """Install-command overrides weigh little when they replace no command of pip's install step
     (only build, egg_info housekeeping or maintainer commands) and no install-time code runs,
@@ -66,7 +76,7 @@ def _hooks_alone(hits: list[RawHit]) -> None:
     hooks = [h for h in hits if "install-override" in h.tags]
     if not hooks or any(overrides_install_step(h.file.data) for h in hooks):
         return
-    if any(h.file.install_time and 2 <= h.phase <= 5 and not h.prose and "env-read" not in h.tags for h in hits):
+    if any(h.file.install_time and 2 <= h.phase <= 5 and not h.inert and "env-read" not in h.tags for h in hits):
         return
     for h in hooks:
         h.points *= W.HOOK_ALONE
@@ -90,7 +100,7 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     for info in files:
         if not info.is_text:
             continue
-        hits.extend(match_rules(compiled, info, info.data[:info.scan_cap], mult=info.mult))
+        hits.extend(_maintainer_code(info, match_rules(compiled, info, info.data[:info.scan_cap], mult=info.mult)))
         if info.lang in BLOB_LANGS and info.mult >= 1.0:
             hits.extend(scan_blobs(compiled, info, info.data, info.mult))
     hits.extend(provenance(files))

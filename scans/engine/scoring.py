@@ -24,6 +24,7 @@ TESTS_OR_DOCS_MULT = 0.3  # tests/, docs/, examples/, demos, scripts
 DOCUMENTATION_MULT = 0.2  # README, changelogs, text and markup, man pages
 STUB_MULT = 0.2  # type stubs (.pyi) declare, they never run
 DATA_MULT = 0.2  # JSON, YAML/TOML/INI beyond the build config, lock files: read by scanned code
+MAINTAINER_CODE_MULT = 0.3  # setup.py code only maintainer commands run ("publish", "coverage")
 IMPORT_TIME_MULT = 1.5  # a distribution's top-level __init__.py / __main__.py
 
 # ---------------------------------------------------------------- signature matches (match.py)
@@ -41,6 +42,7 @@ ENCODED_PAYLOAD = 12  # a blob or string set that decodes to suspicious code
 EMBEDDED_EXECUTABLE = 15  # an encoded ELF/PE/Mach-O in source
 SPECIAL_ENTRY = {"symlink": 2, "hardlink": 4, "device": 10, "fifo": 6, "unsafe_path": 15, "other": 2}
 LINK_OUTSIDE = 8  # a link that points outside the package
+LINK_INSIDE = 1  # a link to another file of the package
 NATIVE_BINARY = 2  # a compiled extension (.so, .pyd, .node): normal, noted
 # An executable outside the native-extension names: more when install-time code sits beside it.
 EXECUTABLE = 6

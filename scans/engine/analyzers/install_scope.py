@@ -6,6 +6,7 @@ so do the files they name, a few levels deep. Those files get install-time weigh
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import re
 from collections import defaultdict
@@ -109,3 +110,66 @@ def install_targets(by_role: dict[str, FileInfo], script_targets: set[str]) -> s
     if setup_py is not None:
         targets |= local_imports(setup_py, by_role)
     return follow_install_targets(targets, by_role)
+
+
+# What pip runs from a setup.py (directly, or inside bdist_wheel/build). A setup.py branch taken
+# only for another command ("publish", "release", "upload", "coverage", "test", "sdist") is the
+# maintainer's tooling, not install-time code.
+PIP_COMMANDS = INSTALL_STEP_COMMANDS | {"egg_info", "dist_info", "bdist_wheel", "build", "build_py", "build_ext",
+                                        "build_clib", "build_scripts", "install_headers", "install_egg_info"}
+
+
+def _argv_names(tree: ast.Module) -> set[str]:
+    """Top-level names assigned from sys.argv (command = sys.argv[-1])."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and "argv" in ast.unparse(node.value):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def _maintainer_branch(test: ast.expr, argv_names: set[str]) -> bool:
+    """An if-test comparing the command line to commands pip never runs."""
+    text = ast.unparse(test)
+    if "argv" not in text and not any(isinstance(n, ast.Name) and n.id in argv_names for n in ast.walk(test)):
+        return False
+    compares = [test] if isinstance(test, ast.Compare) else list(test.values) if isinstance(test, ast.BoolOp) and \
+        isinstance(test.op, ast.Or) else []
+    if not compares or not all(isinstance(c, ast.Compare) and all(isinstance(op, (ast.Eq, ast.In)) for op in c.ops)
+                               for c in compares):
+        return False  # "!=", "not in", calls: the branch may well run under pip
+    words = {n.value for n in ast.walk(test) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    return bool(words) and not (words & PIP_COMMANDS) and not any(w.startswith("-") for w in words)
+
+
+def _lines(node: ast.AST) -> set[int]:
+    return set(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+
+
+def maintainer_lines(setup_py: bytes) -> set[int]:
+    """Lines of setup.py that pip never runs: branches for maintainer commands, and the top-level
+    functions only they (or nobody) call. Class bodies (cmdclass overrides) are never included."""
+    try:
+        tree = ast.parse(setup_py)
+    except (SyntaxError, ValueError):
+        return set()
+    argv_names = _argv_names(tree)
+    dormant: set[int] = set()
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If):
+            if _maintainer_branch(node.test, argv_names):
+                for child in node.body:
+                    dormant |= _lines(child)
+            stack.extend(node.orelse)
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    uses: dict[str, list[int]] = {name: [] for name in functions}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and n.id in uses and not isinstance(n.ctx, ast.Store):
+            uses[n.id].append(n.lineno)
+    for _ in range(3):  # functions called only from maintainer code are maintainer code
+        for name, fn in functions.items():
+            if all(line in dormant or line in _lines(fn) for line in uses[name]) and not _lines(fn) <= dormant:
+                dormant |= _lines(fn)
+    return dormant

@@ -72,9 +72,13 @@ def special_entries(specials: list[Entry]) -> list[RawHit]:
         excerpt = f"{entry.path} -> {entry.target}" if entry.target else entry.path
         pts = W.SPECIAL_ENTRY[entry.kind]
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), entry.target)) if entry.target else ""
-        if entry.kind in ("symlink", "hardlink") and (entry.target.startswith(("/", "\\")) or resolved.startswith("..")):
-            pts = W.LINK_OUTSIDE
-        hits.append(RawHit(f"eng_{entry.kind}", 6, "high" if entry.kind == "unsafe_path" else "medium", info, 0,
+        severity = "high" if entry.kind == "unsafe_path" else "medium"
+        if entry.kind in ("symlink", "hardlink"):
+            if entry.target.startswith(("/", "\\")) or resolved.startswith(".."):
+                pts = W.LINK_OUTSIDE
+            else:
+                pts, severity = W.LINK_INSIDE, "low"  # CLAUDE.md -> AGENTS.md: a link within the package
+        hits.append(RawHit(f"eng_{entry.kind}", 6, severity, info, 0,
                            excerpt[:MAX_EXCERPT], pts, f"{SPECIAL_TITLES[entry.kind]} not followed"))
     return hits
 
@@ -91,7 +95,7 @@ def metadata_name(files: list[FileInfo]) -> str | None:
 
 def _behaves(h: RawHit) -> bool:
     """Medium or worse behaviour (phases 1-5) in code that counts in full: not prose, tests or data."""
-    return (h.phase <= 5 and h.severity != "low" and not h.prose and h.file.mult >= 1.0
+    return (h.phase <= 5 and h.severity != "low" and not h.inert and h.file.mult >= 1.0
             and "host-id" not in h.tags and "secret-name" not in h.tags)
 
 
