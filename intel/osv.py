@@ -28,6 +28,7 @@ from domain.identifiers import normalize_package_name
 from intel import services
 from intel.constants import RANGE_START
 from intel.models import Threat, ThreatRange, threat_public_url
+from sigil.audit import audit_reason
 from sigil.timefmt import isoformat_z
 
 logger = logging.getLogger(__name__)
@@ -231,13 +232,15 @@ def _apply(fields: dict) -> list[str]:
             severity=IMPORT_SEVERITY, category=IMPORT_CATEGORY, description=fields["description"],
             first_seen=fields["first_seen"], summary=fields["summary"], aliases=fields["aliases"],
             extra_references=fields["extra_references"], withdrawn_at=fields["withdrawn_at"],
-            osv_id=fields["osv_id"], osv_modified=fields["osv_modified"])
+            osv_id=fields["osv_id"], osv_modified=fields["osv_modified"],
+            reason=f"Imported from OSV {fields['osv_id']}.")
         action = "created"
     else:
         for name in ("summary", "description", "aliases", "extra_references", "withdrawn_at"):
             if name not in curated:
                 setattr(threat, name, fields[name])
         threat.osv_id, threat.osv_modified, threat.updated_at = fields["osv_id"], fields["osv_modified"], timezone.now()
+        audit_reason(threat, f"Re-imported from OSV {fields['osv_id']} (modified {fields['osv_modified']:%Y-%m-%dT%H:%M:%SZ}).")
         threat.save()
         action = "changed"
     counters = ["created" if action == "created" else "updated"]

@@ -82,6 +82,10 @@ def test_reimport_is_idempotent_and_follows_modified(tmp_path):
     assert "0 created, 1 updated, 3 unchanged" in import_osv(tree)
     threat = Threat.objects.get(osv_id="MAL-2018-0001")
     assert threat.reference == before["MAL-2018-0001"][0] and threat.summary.endswith("v2")
+    # Both the import and the re-import are in the threat's audit trail, with the old and new summary.
+    reasons = [r.history_change_reason for r in threat.history.order_by("history_id")]
+    assert reasons[0] == "Imported from OSV MAL-2018-0001."
+    assert "Re-imported from OSV MAL-2018-0001 (modified 2025-01-01T00:00:00Z)." in reasons
 
 
 def test_withdrawn_records_withdraw_the_threat(tmp_path):
