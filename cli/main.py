@@ -15,7 +15,7 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-from cli import __version__, audit, quarantine, sigs
+from cli import __version__, audit, firewall, quarantine, sigs
 from cli.api import Api, ApiError
 from cli.config import CliError, api_url, delete_credentials, save_credentials
 from cli.output import Spinner, Style, clean, render_report, to_sarif, use_colour
@@ -652,6 +652,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
 
     audit.add_parser(sub)
+    firewall.add_parser(sub)
     return parser
 
 

@@ -30,10 +30,12 @@ class InstallTokensView(APIView):
 
 
 class InstallTokenDetailView(APIView):
-    @extend_schema(operation_id="install_tokens_revoke", responses={204: None, **error_responses(404, *AUTHENTICATED_ERRORS)})
+    @extend_schema(operation_id="install_tokens_revoke",
+                   responses={200: serializers.InstallTokenOutputSerializer, **error_responses(404, *AUTHENTICATED_ERRORS)},
+                   description="Revoke the token (idempotent); the proxy refuses it from now on.")
     def delete(self, request, token_id: str):
-        services.install_token_revoke(user=request.user, public_id=token_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        token = services.install_token_revoke(user=request.user, public_id=token_id)
+        return Response(serializers.InstallTokenOutputSerializer(token).data)
 
 
 class FirewallSettingsView(APIView):
