@@ -65,3 +65,8 @@ class TimestampField(serializers.Field):
 
     def to_representation(self, value):
         return isoformat_z(value)
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class DateTimeOutputField(TimestampField):
+    """TimestampField where the schema has always said format date-time (the signature feed)."""

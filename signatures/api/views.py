@@ -16,8 +16,8 @@ from signatures import selectors
 from signatures.api.serializers import SignatureSyncOutputSerializer
 from signatures.constants import SYNC_PAGE_SIZE, Severity
 from sigil.api.errors import BadRequest
+from sigil.api.output import represent
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
-from sigil.timefmt import isoformat_z
 
 TOKEN_VERSION = "v1"
 _TOKEN_RE = re.compile(r"^v1:(\d{1,18}):([1-6]?):(low|medium|high|critical|)$")
@@ -169,13 +169,10 @@ class SignatureSyncView(APIView):
             # The feed head never moves back (signatures are withdrawn, not deleted), so this
             # token comes from another feed: a reset or restored database.
             raise BadRequest("next_sync_token is ahead of this server's signature feed; omit it to do a full sync.")
-        body = {
-            "signatures": [selectors.signature_to_dict(s) for s in page.signatures],
-            "total": len(page.signatures),
-            "since": isoformat_z(since),
+        body = represent(SignatureSyncOutputSerializer, {
+            "signatures": page.signatures, "since": since, "has_more": page.has_more,
             "next_sync_token": encode_sync_token(page.last_seq, phase, min_severity),
-            "has_more": page.has_more,
-        }
+        })
         etag = '"%s"' % hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if _etag_matches(request.headers.get("If-None-Match", ""), etag):
