@@ -93,7 +93,21 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
+    # Embedded mode serves a small team: WAL lets readers run beside the one writer, writers queue
+    # for up to SQLITE_BUSY_TIMEOUT_SECONDS instead of failing, and transactions take the write lock
+    # when they begin (IMMEDIATE), so a read-then-write one never deadlocks into "database is locked".
+    DATABASES = {"default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": SQLITE_PATH,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        },
+        # Tests get a file too: an in-memory database shares one cache, where waiting writers fail
+        # at once ("table is locked") instead of queueing like the embedded server's do.
+        "TEST": {"NAME": str(Path(SQLITE_PATH).with_name("test_" + Path(SQLITE_PATH).name))},
+    }}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
