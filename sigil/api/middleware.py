@@ -21,7 +21,8 @@ class BodySizeLimitMiddleware:
     """Refuse bodies over MAX_REQUEST_BODY_BYTES before anything reads them.
 
     A declared Content-Length over the limit is refused unread. A chunked body (no
-    Content-Length) is read here, at most limit + 1 bytes, so a client cannot stream an
+    Content-Length) is 411 where the server does not decode it (runserver: no
+    wsgi.input_terminated); elsewhere (gunicorn) it is read here, at most limit + 1 bytes, so a client cannot stream an
     unbounded body by omitting the header. A Content-Length that understates the body only
     ever yields that many bytes (Django's LimitedStream), so a lie cannot smuggle more in.
     """
@@ -43,6 +44,11 @@ class BodySizeLimitMiddleware:
             if length > limit:
                 return _too_large()
         elif chunked:
+            if not request.environ.get("wsgi.input_terminated"):
+                # Only servers that decode chunked bodies say so (gunicorn does); the embedded
+                # runserver hands the view an empty body, so refuse rather than misread it.
+                return envelope_response(411, "This server cannot read chunked request bodies; "
+                                              "send the body with a Content-Length header.")
             raw = request.environ.get("wsgi.input")
             data = raw.read(limit + 1) if raw is not None else b""
             if len(data) > limit:

@@ -66,7 +66,8 @@ def test_chunked_body_over_1mb_without_length_is_413(api):
 
     body = b'{"email": "' + b"a" * (1024 * 1024 + 10) + b'"}'
     response = api.generic("POST", "/v1/auth/register", content_type="application/json",
-                           HTTP_TRANSFER_ENCODING="chunked", CONTENT_LENGTH="", **{"wsgi.input": io.BytesIO(body)})
+                           HTTP_TRANSFER_ENCODING="chunked", CONTENT_LENGTH="",
+                           **{"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True})  # as gunicorn
     _assert_envelope(response, 413, "PAYLOAD_TOO_LARGE")
 
 

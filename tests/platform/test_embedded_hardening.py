@@ -1,4 +1,5 @@
-"""Issue 11, point 6: the embedded server (SQLite) serves parallel writers without spurious 503s."""
+"""Issue 11, points 6 and 7, against `scripts/serve`: parallel writers without spurious 503s (SQLite),
+and chunked request bodies refused clearly (runserver cannot read them)."""
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
@@ -58,3 +59,26 @@ def test_parallel_reports_and_scans_are_stored_without_503(server):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("SELECT COUNT(*) FROM intel_report").fetchone()[0] == 10
         assert db.execute("SELECT COUNT(*) FROM scans_scan").fetchone()[0] == 16
+
+
+def test_a_chunked_body_is_refused_with_411_in_the_envelope(server):
+    headers = token_for(server, "chunked@example.com")
+
+    def chunks(body: bytes):
+        for start in range(0, len(body), 1000):
+            yield body[start:start + 1000]
+
+    import json
+    body = json.dumps(scan_body()).encode()
+    response = requests.post(f"{server.url}/v1/scan", data=chunks(body), timeout=30,
+                             headers={**headers, "Content-Type": "application/json"})
+    assert response.request.headers.get("Transfer-Encoding") == "chunked"
+    assert response.status_code == 411, response.text[:300]
+    assert response.json() == {"detail": response.json()["detail"], "code": "LENGTH_REQUIRED", "status": 411}
+    assert "Content-Length" in response.json()["detail"]
+    big = b'{"x": "' + b"a" * (2600 * 1024) + b'"}'
+    assert requests.post(f"{server.url}/v1/scan", data=chunks(big), timeout=30,
+                         headers={**headers, "Content-Type": "application/json"}).status_code == 411
+    # The same body with a Content-Length is stored, and the server still answers afterwards.
+    assert requests.post(f"{server.url}/v1/scan", data=body, timeout=30,
+                         headers={**headers, "Content-Type": "application/json"}).status_code == 201
