@@ -35,6 +35,9 @@ PYPI_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")
 NPM_NAME = re.compile(r"^(?:@[a-z0-9][a-z0-9._~-]{0,100}/)?[A-Za-z0-9][A-Za-z0-9._~-]{0,213}$")
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_!-]{0,127}$")
 GIT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+# A registry account name as npm and PyPI allow them (npm's 214-character limit); anything else in
+# the metadata is not an account we can track, so the publisher stays unknown.
+ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,213}$")
 METADATA_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -52,6 +55,19 @@ class TransientFetchError(FetchError):
 
 class InvalidReference(FetchError):
     """The reference is malformed or points somewhere the guard refuses (400)."""
+
+
+def _account_name(value) -> str | None:
+    return value if isinstance(value, str) and ACCOUNT_NAME.match(value) else None
+
+
+def _registry_version(found, asked: str | None, what: str) -> str:
+    """The version a registry document names: a usable version string, and the one asked for."""
+    if not isinstance(found, str) or not VERSION.match(found):
+        raise FetchError(f"{what}: the registry names an unusable version ({str(found)[:40]!r}).")
+    if asked and found != asked:
+        raise FetchError(f"{what}: the registry answered version {found} for a request of version {asked}.")
+    return found
 
 
 def max_artifact_bytes() -> int:
@@ -117,9 +133,15 @@ class PyPIRegistry:
             raise InvalidReference("source_ref must be a PyPI project name.")
         name = pep503_name(ref)
         project = _json(_get(f"{self.base_url}/pypi/{quote(name)}/json", what=f"PyPI project {name}"), "PyPI")
-        version = version or pypi_latest_version(project)
+        info = project.get("info") if isinstance(project, dict) else None
+        named = info.get("name") if isinstance(info, dict) else None
+        if isinstance(named, str) and pep503_name(named) != name:
+            raise FetchError(f"PyPI project {name}: the registry answered for project {named[:100]}.")
         if not version:
-            raise PackageNotFound(f"PyPI project {name} has no release.")
+            latest = pypi_latest_version(project)
+            if not latest:
+                raise PackageNotFound(f"PyPI project {name} has no release.")
+            version = _registry_version(latest, None, f"PyPI project {name}")
         simple_url = f"{self.base_url}/simple/{quote(name)}/"
         index = _json(_get(simple_url, what=f"PyPI index for {name}", headers={"Accept": SIMPLE_JSON}), "PyPI")
         entry = pypi_pick_file(index, name, version)
@@ -149,11 +171,13 @@ class PyPIRegistry:
     def _publisher(project: dict) -> str | None:
         """The owning organization, else the first Owner; never the free-text author fields."""
         ownership = project.get("ownership") or {}
-        if isinstance(ownership.get("organization"), str) and ownership["organization"]:
-            return ownership["organization"]
+        if not isinstance(ownership, dict):
+            return None
+        if ownership.get("organization"):
+            return _account_name(ownership["organization"])
         roles = [r for r in ownership.get("roles") or [] if isinstance(r, dict) and isinstance(r.get("user"), str)]
         roles.sort(key=lambda r: r.get("role") != "Owner")
-        return roles[0]["user"] if roles else None
+        return _account_name(roles[0]["user"]) if roles else None
 
 
 # ---- npm -------------------------------------------------------------------------------------
@@ -193,7 +217,9 @@ class NpmRegistry:
         dist = doc.get("dist") if isinstance(doc, dict) else None
         if not isinstance(dist, dict) or not isinstance(dist.get("tarball"), str):
             raise FetchError(f"npm package {ref}: the registry document has no dist.tarball.")
-        resolved = str(doc.get("version") or version or "")
+        if doc.get("name") != ref:
+            raise FetchError(f"npm package {ref}: the registry answered for package {str(doc.get('name'))[:100]}.")
+        resolved = _registry_version(doc.get("version"), version, f"npm package {ref}")
         tarball = dist["tarball"]
         filename = os.path.basename(urlsplit(tarball).path) or f"{ref}.tgz"
         data = _get(tarball, what=f"npm tarball {filename}", max_bytes=max_artifact_bytes()).body
@@ -213,11 +239,12 @@ class NpmRegistry:
     def _publisher(doc: dict) -> str | None:
         """`_npmUser`, else the first maintainer; never `author`, which anyone can write."""
         user = doc.get("_npmUser")
-        if isinstance(user, dict) and isinstance(user.get("name"), str) and user["name"]:
-            return user["name"]
-        for maintainer in doc.get("maintainers") or []:
-            if isinstance(maintainer, dict) and isinstance(maintainer.get("name"), str) and maintainer["name"]:
-                return maintainer["name"]
+        if isinstance(user, dict) and user.get("name"):
+            return _account_name(user["name"])
+        maintainers = doc.get("maintainers")
+        for maintainer in maintainers if isinstance(maintainers, list) else []:
+            if isinstance(maintainer, dict) and maintainer.get("name"):
+                return _account_name(maintainer["name"])
         return None
 
 
