@@ -46,7 +46,8 @@ class LoginView(APIView):
             "expires_in": int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
             "user": user,
         }
-        return Response(serializers.LoginOutputSerializer(token).data)
+        # A bearer token: no cache or proxy may keep it (RFC 6749, 5.1).
+        return Response(serializers.LoginOutputSerializer(token).data, headers={"Cache-Control": "no-store"})
 
 
 class MeView(APIView):

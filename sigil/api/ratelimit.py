@@ -91,8 +91,8 @@ class TierRateThrottle(BaseThrottle):
             limit = settings.SIGIL_ANONYMOUS_PER_MINUTE
             key, group = f"addr:{client_address(request)}", "requests-anon"
         usage = count_request(request, group=group, key=key, limit=limit, period_seconds=60)
-        if user is not None and user.is_authenticated:
-            request._request.sigil_rate_usage = usage
+        if (user is not None and user.is_authenticated) or usage["exceeded"]:
+            request._request.sigil_rate_usage = usage  # every authenticated answer and every 429
         self.retry_after = usage["retry_after"]
         return not usage["exceeded"]
 
