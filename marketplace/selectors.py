@@ -1,6 +1,7 @@
 """Reads for verifications, badges and webhook deliveries."""
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -60,14 +61,33 @@ def _threatened_since(previous: Verification, ecosystem: str) -> bool:
     return threats_changed_since(previous.created_at, with_hash=True)
 
 
+# Requests of this process waiting in verification_wait. A waiting request holds a web thread, so
+# at most SIGIL_VERIFY_MAX_WAITERS wait at once (default: all but one of gunicorn's threads); the
+# rest answer 202 at once and the client polls, so verifications can never take every thread.
+_waiting = 0
+_waiting_lock = threading.Lock()
+
+
 def verification_wait(*, verification: Verification, seconds: float) -> Verification:
     """The verification once a worker has finished it, or as it stands after `seconds`
-    (eager mode: finished already). Polls the row; the request holds no transaction."""
-    deadline = time.monotonic() + seconds
+    (eager mode: finished already), or at once when enough requests wait already.
+    Polls the row; the request holds no transaction."""
+    global _waiting
     verification.refresh_from_db()
-    while verification.status == VerificationStatus.PENDING and time.monotonic() < deadline:
-        time.sleep(POLL_SECONDS)
-        verification.refresh_from_db()
+    if verification.status != VerificationStatus.PENDING:
+        return verification
+    with _waiting_lock:
+        if _waiting >= settings.SIGIL_VERIFY_MAX_WAITERS:
+            return verification
+        _waiting += 1
+    try:
+        deadline = time.monotonic() + seconds
+        while verification.status == VerificationStatus.PENDING and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            verification.refresh_from_db()
+    finally:
+        with _waiting_lock:
+            _waiting -= 1
     return verification
 
 

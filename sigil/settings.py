@@ -244,7 +244,10 @@ PYPI_URL = env_str("PYPI_URL", "https://pypi.org").rstrip("/")
 NPM_REGISTRY_URL = env_str("NPM_REGISTRY_URL", "https://registry.npmjs.org").rstrip("/")
 # host:port pairs allowed over plain http and on non-global addresses (tests' fake registries).
 SIGIL_OUTBOUND_ALLOWLIST = env_list("SIGIL_OUTBOUND_ALLOWLIST")
-SIGIL_VERIFY_WAIT_SECONDS = env_int("SIGIL_VERIFY_WAIT_SECONDS", 60)
+# POST /v1/verify waits this long for a worker, then answers 202 (the client polls). Well below
+# gunicorn's worker timeout (gunicorn.conf.py refuses to start otherwise), and only on spare threads.
+SIGIL_VERIFY_WAIT_SECONDS = env_int("SIGIL_VERIFY_WAIT_SECONDS", 10)
+SIGIL_VERIFY_MAX_WAITERS = env_int("SIGIL_VERIFY_MAX_WAITERS", max(0, env_int("GUNICORN_THREADS", 4) - 1))
 SIGIL_VERIFY_MAX_ARTIFACT_BYTES = env_int("SIGIL_VERIFY_MAX_ARTIFACT_BYTES", 50 * 1024 * 1024)
 SIGIL_GIT_TIMEOUT_SECONDS = env_int("SIGIL_GIT_TIMEOUT_SECONDS", 120)
 SIGIL_VERIFY_REUSE_HOURS = env_int("SIGIL_VERIFY_REUSE_HOURS", 24)
