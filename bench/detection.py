@@ -425,6 +425,36 @@ def save(outcomes: list[Outcome], path: Path) -> None:
     path.write_text(json.dumps(rows, indent=1))
 
 
+# ------------------------------------------------------------------------------ synthetic techniques
+
+
+def synthetic(compiled) -> None:
+    """Recall on the synthetic technique cases (tests/scans/engine/techniques.py), npm apart from PyPI."""
+    import io
+    import tarfile
+
+    from scans.engine import scan_archive
+    from tests.scans.engine.techniques import CASES, package
+
+    print("\nsynthetic techniques (tests/scans/engine/techniques.py):")
+    for (eco, malicious), table in CASES.items():
+        verdicts = {}
+        for case, files in table.items():
+            files, root = package(eco, files)
+            buf = io.BytesIO()
+            with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+                for name, text in files.items():
+                    data = text.encode()
+                    info = tarfile.TarInfo(root + name)
+                    info.size = len(data)
+                    tf.addfile(info, io.BytesIO(data))
+            verdicts[case] = scan_archive(buf.getvalue(), compiled, filename="p.tgz", ecosystem=eco).verdict
+        hits = [c for c, v in verdicts.items() if (v in HIGH) == malicious]
+        what = "recall (high+)" if malicious else "benign kept below high"
+        print(f"  {eco:4} {'malicious' if malicious else 'benign':9} {what}: {len(hits)}/{len(verdicts)}"
+              + "".join(f"\n      {c}: {v}" for c, v in verdicts.items() if c not in hits))
+
+
 # ------------------------------------------------------------------------------ CLI wall time
 
 
@@ -472,10 +502,18 @@ def main() -> None:
     ap.add_argument("--no-malicious", action="store_true", help="skip the malicious corpus")
     ap.add_argument("--per-signature", action="store_true", help="print how many packages each rule fired in")
     ap.add_argument("--cli", type=int, default=20, metavar="N", help="archives to time through the CLI (0: none)")
+    ap.add_argument("--synthetic", action="store_true",
+                    help="only the synthetic technique cases (recall npm apart from PyPI); no downloads")
     ap.add_argument("--save", type=Path, metavar="JSON", help="write every package's verdict and rules")
     ap.add_argument("--compare", type=Path, metavar="JSON", help="list verdict changes against a --save file")
     args = ap.parse_args()
 
+    if args.synthetic:
+        from domain.pack import BUILTIN_PACK_PATH
+        from scans.engine import compile_rules, load_rules
+
+        synthetic(compile_rules(load_rules(BUILTIN_PACK_PATH)))
+        return
     if args.benign:
         lists = [("check" if p.resolve().parent == (REPO_ROOT / "bench") else "dev", p) for p in args.benign]
     else:

@@ -77,6 +77,11 @@ COMBO_DOWNLOAD_EXEC = 8
 COMBO_HOOK = 6  # install/import-time code: network + exec, network + secrets, decode + exec
 COMBO_HOOK_HIDDEN_EXEC = 6
 COMBO_INSTALL_HOOK_BEHAVIOUR = 8
+COMBO_STAGED_PAYLOAD = 18  # fetch, decode and evaluate code in one file
+COMBO_HIDDEN_CODE_RUN = 15  # obfuscated or decoded code evaluated
+COMBO_HOOK_OBFUSCATED = 10  # install/import-time code that is packed or obfuscated
+COMBO_BROWSER_TAMPER = 14
+COMBO_CLIPPER = 25
 # A phase combination whose strong side is itself high or critical counts this much more.
 STRONG_COMBO_BOOST = 1.25
 # Big __init__ modules are libraries; import-time droppers are small.

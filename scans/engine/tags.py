@@ -11,6 +11,7 @@ dead, and tests/scans/engine/test_combos.py fails.
 
 TAGS: dict[str, str] = {
     "exec": "runs a command or evaluates code (exec, os.system, subprocess)",
+    "eval": "evaluates code built at run time (exec, eval, compile, new Function, vm, module._compile)",
     "decode": "decodes or decompresses data (base64, zlib, marshal, hex)",
     "fetch": "requests data over the network (downloads, GET requests)",
     "send": "sends data out over the network (POST, raw IP endpoints, DNS lookups carrying data)",
@@ -28,6 +29,8 @@ TAGS: dict[str, str] = {
     "hidden-process": "starts a hidden, detached or silenced process",
     "persist": "installs itself to run again (autorun keys, cron, shell profiles, services)",
     "browser-store": "reads or writes browser profiles (passwords, cookies, extensions)",
+    "browser-tamper": "changes a browser's shortcuts, preferences or extension folders to load an extension",
+    "net-hook": "replaces the page's network or wallet functions (fetch, XMLHttpRequest, ethereum.request)",
     "wallet": "reads cryptocurrency wallets",
     "install-override": "replaces an install or build command (cmdclass, custom install)",
     "obfuscation": "hides code from readers (packers, encoded strings, odd identifiers)",

