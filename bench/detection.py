@@ -458,8 +458,25 @@ def synthetic(compiled) -> None:
 # ------------------------------------------------------------------------------ CLI wall time
 
 
+def _timed(cmd: list[str], env: dict) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds and CPU seconds (user + system of the child) of one command."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+
+
 def cli_timing(packages: list[Package], count: int) -> None:
-    """Median wall time of `sigil scan ARCHIVE --offline --json` over `count` archives of spread sizes."""
+    """Median time of `sigil scan ARCHIVE --offline --json` over `count` archives of spread sizes.
+
+    Wall time depends on how busy the machine is, so the child's CPU time (user + system) is given
+    too, and both beside a bare interpreter start measured in the same run. Bytecode is written and
+    warmed first, as an installed CLI has it (PYTHONDONTWRITEBYTECODE is dropped for these runs).
+    """
     archives = sorted((p for p in packages if p.path), key=lambda p: p.path.stat().st_size)
     if not archives or count <= 0:
         return
@@ -469,24 +486,27 @@ def cli_timing(packages: list[Package], count: int) -> None:
     cmd = [str(sigil)] if sigil.exists() else [sys.executable, "-m", "cli"]
     home = tempfile.mkdtemp(prefix="sigil-bench-home-")
     env = dict(os.environ, SIGIL_HOME=home, SIGIL_API_URL="http://127.0.0.1:9", NO_COLOR="1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     try:
-        floor, wall = [], []
+        _timed(cmd + ["scan", str(chosen[0].path), "--offline", "--json"], env)  # writes and warms bytecode
+        floor_wall, floor_cpu, wall, cpu = [], [], [], []
         for p in chosen:
-            t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
-            floor.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            proc = subprocess.run(cmd + ["scan", str(p.path), "--offline", "--json"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            wall.append(time.perf_counter() - t0)
+            w, c, _ = _timed([sys.executable, "-c", "pass"], env)
+            floor_wall.append(w)
+            floor_cpu.append(c)
+            w, c, proc = _timed(cmd + ["scan", str(p.path), "--offline", "--json"], env)
+            wall.append(w)
+            cpu.append(c)
             if proc.returncode not in (0, 1, 2):
                 print(f"  sigil scan {p.path.name} exited {proc.returncode}: {proc.stderr.decode()[-300:]}")
     finally:
         shutil.rmtree(home, ignore_errors=True)
     sizes = [p.path.stat().st_size for p in chosen]
-    print(f"\nCLI `sigil scan ARCHIVE --offline --json`: median {statistics.median(wall):.3f} s over {len(wall)} archives "
-          f"({min(sizes) // 1024}-{max(sizes) // 1024} KiB; max {max(wall):.3f} s); bare `python -c pass` median "
-          f"{statistics.median(floor):.3f} s (ratio {statistics.median(wall) / statistics.median(floor):.1f}x)")
+    med = statistics.median
+    print(f"\nCLI `sigil scan ARCHIVE --offline --json` over {len(wall)} archives ({min(sizes) // 1024}-{max(sizes) // 1024} KiB):"
+          f"\n  wall median {med(wall):.3f} s (max {max(wall):.3f}); CPU median {med(cpu):.3f} s (max {max(cpu):.3f})"
+          f"\n  bare `python -c pass`: wall median {med(floor_wall):.3f} s, CPU median {med(floor_cpu):.3f} s"
+          f"\n  ratio to bare start: wall {med(wall) / med(floor_wall):.1f}x, CPU {med(cpu) / max(med(floor_cpu), 1e-6):.1f}x")
 
 
 # ------------------------------------------------------------------------------ main
@@ -502,6 +522,7 @@ def main() -> None:
     ap.add_argument("--no-malicious", action="store_true", help="skip the malicious corpus")
     ap.add_argument("--per-signature", action="store_true", help="print how many packages each rule fired in")
     ap.add_argument("--cli", type=int, default=20, metavar="N", help="archives to time through the CLI (0: none)")
+    ap.add_argument("--cli-only", action="store_true", help="only the CLI timing (uses the cached benign archives)")
     ap.add_argument("--synthetic", action="store_true",
                     help="only the synthetic technique cases (recall npm apart from PyPI); no downloads")
     ap.add_argument("--save", type=Path, metavar="JSON", help="write every package's verdict and rules")
@@ -523,6 +544,9 @@ def main() -> None:
     available = [p for p in benign if p.path]
     print(f"benign packages available: {len(available)}, skipped: {len(skipped)} "
           f"({', '.join(f'{k}: {sum(1 for p in available if p.kind == k)}' for k in ('dev', 'check'))})")
+    if args.cli_only:
+        cli_timing(available, args.cli)
+        return
     if args.download_only:
         for p in skipped:
             print(f"  skipped [{p.source}] {p.eco} {p.label}: {p.skip}")

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import TYPE_CHECKING
 from pathlib import Path
 from urllib.parse import quote
 
 from cli import __version__
 from cli.api import Api
 from cli.config import CliError
-from cli.lockfiles import Dependency, LockfileError, find_lockfiles, read_dependencies
+
+if TYPE_CHECKING:
+    from cli.lockfiles import Dependency
 from cli.output import SARIF_SCHEMA, Style, clean, use_colour
 
 EXIT_OK, EXIT_WARN, EXIT_MALICIOUS, EXIT_ERROR = 0, 1, 2, 3
@@ -34,6 +37,9 @@ RULES = {
 
 def collect(paths: list[str]) -> tuple[list[Dependency], list[str], list[str]]:
     """Dependencies of every lockfile under the paths, the files read, and the errors met."""
+    # The lockfile parsers (PyYAML, packageurl, packaging) load only for `sigil audit`.
+    from cli.lockfiles import LockfileError, find_lockfiles, read_dependencies
+
     files, errors = [], []
     for raw in paths or ["."]:
         path = Path(raw)
@@ -83,6 +89,8 @@ def _key(dep: Dependency) -> tuple:
 
 
 def _dep_of(key: tuple) -> Dependency:
+    from cli.lockfiles import Dependency
+
     ecosystem, name, version, hashes = key
     return Dependency(ecosystem, name, version, "", hashes=list(hashes))
 

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
@@ -237,6 +236,8 @@ def git_command(url: str, dest: Path) -> tuple[list[str], dict]:
 
 
 def fetch_git(url: str, content: Path) -> Fetched:
+    import subprocess  # only git sources run a program
+
     dest = content / "repo"
     cmd, env = git_command(url, dest)
     if shutil.which("git") is None:

@@ -9,13 +9,27 @@ from .archive import (
 )
 from .errors import ArchiveError, ArchiveLimitExceeded, EngineError, InvalidPattern
 from .hashing import tree_hash
-from .release_diff import Release, manifest_of_archive, manifest_of_directory, release_diff
 from .result import PHASE_NAMES, Finding, PhaseResult, ScanResult, verdict_for_score
 from .rules import CompiledRules, Rule, compile_rules, load_rules, validate_pattern
 from .scanner import scan_archive, scan_directory
 from .files import MAX_SCAN_BYTES
 from .tags import TAGS
 from .typosquat import typosquat_target
+
+# Release comparison (email.parser and friends) loads on first use: `sigil scan` never needs it.
+_RELEASE_DIFF = ("Release", "manifest_of_archive", "manifest_of_directory", "release_diff")
+
+
+def __getattr__(name: str):
+    if name in _RELEASE_DIFF:
+        import importlib
+
+        module = importlib.import_module(".release_diff", __name__)
+        for attr in _RELEASE_DIFF:  # importing the module bound `release_diff` to it: rebind the function
+            globals()[attr] = getattr(module, attr)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ArchiveError",

@@ -12,12 +12,9 @@ malicious package is flagged with the reason); the engine itself does not score 
 
 from __future__ import annotations
 
-import ast
-import configparser
 import json
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass
 
 MAX_DEPENDENCIES = 500
@@ -108,6 +105,8 @@ def _from_requires_txt(data: bytes) -> list[tuple[str, str]]:
 
 
 def _from_pyproject(data: bytes) -> list[tuple[str, str]]:
+    import tomllib  # the parsers load when a package has such a file (CLI start-up stays light)
+
     try:
         doc = tomllib.loads(data.decode("utf-8", "replace"))
     except (tomllib.TOMLDecodeError, ValueError):
@@ -119,6 +118,8 @@ def _from_pyproject(data: bytes) -> list[tuple[str, str]]:
 
 
 def _from_setup_cfg(data: bytes) -> list[tuple[str, str]]:
+    import configparser
+
     parser = configparser.RawConfigParser(strict=False)
     try:
         parser.read_string(data.decode("utf-8", "replace"))
@@ -130,6 +131,8 @@ def _from_setup_cfg(data: bytes) -> list[tuple[str, str]]:
 
 def _from_setup_py(data: bytes) -> list[tuple[str, str]]:
     """install_requires given as a literal list (directly or through a variable) in setup.py."""
+    import ast
+
     try:
         tree = ast.parse(data.decode("utf-8", "replace"))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
