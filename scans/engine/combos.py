@@ -213,7 +213,8 @@ COMBOS: tuple[Combo, ...] = (
     # Obfuscated or decoded code that is evaluated: decoding loops, computed builtins, exec aliases,
     # split tokens, exotic decoder chains, decryption feeding eval or module._compile.
     Combo("eng_combo_hidden_code_run", "obfuscated or decoded code run as code", 5, "high", W.COMBO_HIDDEN_CODE_RUN,
-          all_of(Has(Sel(tags=frozenset({"obfuscation", "decode"}), severity="medium")), Has(tag("eval")), SHIPPED),
+          all_of(Has(Sel(tags=frozenset({"obfuscation", "decode"}), severity="medium")), Has(tag("eval")), SHIPPED,
+                 BEACON_SIZED),
           Sel(tags=frozenset({"obfuscation", "decode"}), severity="medium")),
     # Packed or obfuscated code that runs without being called (pyarmor-style packers in __init__).
     Combo("eng_combo_hook_obfuscated", "install/import-time code that is packed or obfuscated", 5, "high",

@@ -256,6 +256,19 @@ BENIGN_PYPI = {
             "    url = os.environ['SLACK_WEBHOOK_URL']\n"
             "    requests.post(url, json={'text': text})\n"),
     },
+    # Compatibility shim: exec bound to another name, then called with caller-supplied code.
+    "compat_exec_alias": {
+        "pkg/compat.py": "exec_ = exec\n\n\ndef run_code(code, namespace):\n    exec_(code, namespace)\n",
+    },
+    # Plugin loader importing a dotted name it builds from a prefix (gevent, scikit-image do this).
+    "plugin_import_prefix": {
+        "pkg/plugins.py": "def load(name):\n    return __import__('pkg.plugins.' + name, fromlist=[name])\n",
+    },
+    # WebSocket masking and PDF key derivation XOR bytes; nothing is evaluated.
+    "xor_masking": {
+        "pkg/ws.py": ("def mask(data: bytes, key: bytes) -> bytes:\n"
+                      "    return bytes(b ^ key[i % 4] for i, b in enumerate(data))\n"),
+    },
     # A data file of base85 and a decoder (a font or asset bundle), never evaluated.
     "asset_decoder": {
         "pkg/assets.py": (
