@@ -212,7 +212,7 @@ class Resolutions:
 
     def save(self) -> None:
         CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")  # parallel runs must not share it
         tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
         tmp.replace(self.path)
 
