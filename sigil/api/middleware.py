@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 
-from sigil.api.errors import UNAVAILABLE_ERRORS, envelope_response
+from sigil.api.errors import UNAVAILABLE_ERRORS, ServiceUnavailable, envelope_response
 from sigil.api.parsers import has_hostile_characters
 
 logger = logging.getLogger(__name__)
