@@ -25,6 +25,10 @@ class InstallTokenOutputSerializer(serializers.Serializer):
         return isoformat_z(obj.revoked_at) if obj.revoked_at else None
 
 
+class InstallTokenListSerializer(serializers.Serializer):
+    tokens = InstallTokenOutputSerializer(many=True)
+
+
 class InstallTokenCreatedSerializer(InstallTokenOutputSerializer):
     token = serializers.CharField(help_text="The secret, shown once: it is stored only hashed.")
 

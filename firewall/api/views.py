@@ -10,11 +10,11 @@ from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
 
 class InstallTokensView(APIView):
     @extend_schema(operation_id="install_tokens_list",
-                   responses={200: serializers.InstallTokenOutputSerializer(many=True),
+                   responses={200: serializers.InstallTokenListSerializer,
                               **error_responses(*AUTHENTICATED_ERRORS)})
     def get(self, request):
         tokens = selectors.install_tokens_for(user=request.user)
-        return Response({"tokens": serializers.InstallTokenOutputSerializer(tokens, many=True).data})
+        return Response(serializers.InstallTokenListSerializer({"tokens": tokens}).data)
 
     @extend_schema(operation_id="install_tokens_create", request=serializers.InstallTokenInputSerializer,
                    responses={201: serializers.InstallTokenCreatedSerializer,

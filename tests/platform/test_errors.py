@@ -1,6 +1,6 @@
 """Every error class leaves as the envelope of docs/api.md."""
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import path
 from rest_framework.views import APIView
 
@@ -18,6 +18,13 @@ def _assert_envelope(response, status, code):
 def test_unknown_route_is_404_envelope(api):
     _assert_envelope(api.get("/v1/nope"), 404, "NOT_FOUND")
     _assert_envelope(api.get("/totally/elsewhere"), 404, "NOT_FOUND")
+
+
+def test_unknown_route_with_an_unsafe_method_is_404_envelope_not_a_csrf_page():
+    # Django's test client skips CSRF checks unless asked; real clients get them.
+    client = Client(enforce_csrf_checks=True)
+    _assert_envelope(client.delete("/v1/install-tokens/%C2%84"), 404, "NOT_FOUND")
+    _assert_envelope(client.post("/v1/nope", data="{}", content_type="application/json"), 404, "NOT_FOUND")
 
 
 def test_wrong_method_is_405_envelope(api):
@@ -85,8 +92,6 @@ handler500 = "sigil.api.views.server_error"
 
 @override_settings(ROOT_URLCONF=__name__)
 def test_unhandled_exception_is_500_envelope_without_traceback_and_logged(caplog):
-    from django.test import Client
-
     client = Client(raise_request_exception=False)
     with caplog.at_level("ERROR"):
         response = client.get("/boom")
