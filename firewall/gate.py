@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from firewall import upstream
+from firewall.limits import proxy_scan_spend
 from firewall.constants import WITHHELD_VISIBLY, RemovalReason
 from firewall.policy import Candidate, blocked_message, decide
 from marketplace import selectors as marketplace_selectors
@@ -76,6 +77,7 @@ def _verify(*, user, upstream_url: str, digest: str):
     verification = marketplace_selectors.verification_in_flight(
         source_type=VerifySourceType.URL, source_ref=upstream_url, source_hash=digest, since=since)
     if verification is None:
+        proxy_scan_spend(user=user)  # fail closed: over the budget the file is not served
         verification = marketplace_services.verification_submit(
             owner=user, source_type=VerifySourceType.URL, source_ref=upstream_url, source_hash=digest)
     return marketplace_selectors.verification_wait(verification=verification,

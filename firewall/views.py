@@ -19,6 +19,7 @@ from domain.identifiers import pep503_name
 from domain.registries import npm_expected_digest
 from firewall import gate, npm, pypi, upstream
 from firewall.constants import BASIC_REALM, WITHHELD_VISIBLY
+from firewall.limits import ProxyLimitReached, proxy_request_count
 from firewall.policy import removed_header
 from firewall.selectors import firewall_settings_for, install_token_active
 from firewall.services import install_token_touch
@@ -58,7 +59,8 @@ def error(status: int, detail: str, *, headers: dict | None = None, reason: str 
 
 
 def proxy_view(view):
-    """Install-token auth (401 with WWW-Authenticate otherwise), GET/HEAD only, upstream errors as envelopes."""
+    """Install-token auth (401 with WWW-Authenticate otherwise), the tier's request rate (429 with
+    Retry-After), GET/HEAD only, upstream errors as envelopes."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -71,10 +73,20 @@ def proxy_view(view):
                       "create`)." if raw is None else "Sigil firewall: the install token is invalid or revoked.")
             return error(401, detail, headers={"WWW-Authenticate": f'Basic realm="{BASIC_REALM}"'},
                          reason="Unauthorized: " + detail)
+        usage = proxy_request_count(request, user=token.user)
+        request.sigil_rate_usage = usage  # X-RateLimit-* headers (sigil.api.ratelimit)
+        if usage["exceeded"]:
+            detail = (f"Sigil firewall: rate limit of {usage['limit']} requests a minute on the {token.user.tier} "
+                      f"tier reached; retry in {usage['retry_after']} s.")
+            return error(429, detail, headers={"Retry-After": str(usage["retry_after"])},
+                         reason="Too Many Requests: " + detail)
         install_token_touch(token)
         request.firewall_user = token.user
         try:
             return view(request, *args, **kwargs)
+        except ProxyLimitReached as exc:
+            return error(429, str(exc), headers={"Retry-After": str(exc.retry_after)},
+                         reason="Too Many Requests: " + str(exc))
         except gate.Blocked as exc:
             return error(403, str(exc), reason=str(exc))
         except gate.ScanPending as exc:

@@ -1,11 +1,13 @@
 """The real npm against the proxy (/npm/) on a live server, with the fake npm registry on loopback.
 npm is configured by a temporary userconfig and HOME only, never the global config. One socket:
 the embedded pass's in-memory SQLite cannot take npm's parallel first downloads writing at once."""
+import dataclasses
 import json
 import subprocess
 
 import pytest
 
+from accounts.constants import TIER_LIMITS, Tier
 from firewall.services import install_token_create
 from marketplace.models import Verification
 from tests.fakes.servers import FakeNpm, make_targz
@@ -100,3 +102,13 @@ def test_no_token_is_a_401_npm_reports(live_server, registry, tmp_path):
     result = run_npm(live_server.url, None, "dep-js", tmp_path=tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode != 0 and "401" in output, output
+
+
+def test_over_the_rate_limit_npm_reports_the_429_naming_sigil(live_server, registry, alice, tmp_path, monkeypatch):
+    monkeypatch.setitem(TIER_LIMITS, Tier.PRO, dataclasses.replace(TIER_LIMITS[Tier.PRO], proxy_requests_per_minute=1))
+    token = install_token_create(user=alice)[1]
+    result = run_npm(live_server.url, token, "dep-js@1.0.0", tmp_path=tmp_path)  # document, then the tarball
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "429" in output and "Sigil firewall: rate limit of 1 requests" in output, output
+    assert _installed(tmp_path, "dep-js") is None
+    assert not [r for r in registry.requests if r["path"].endswith(".tgz")]

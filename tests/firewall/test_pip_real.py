@@ -2,11 +2,13 @@
 
 Every run is configured on its command line and environment only (no pip.conf is read or written).
 """
+import dataclasses
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from accounts.constants import TIER_LIMITS, Tier
 from firewall.services import firewall_settings_update, install_token_create, install_token_revoke
 from marketplace.models import Verification
 from tests.fakes.servers import make_wheel
@@ -119,5 +121,22 @@ def test_a_revoked_token_and_no_token_are_refused_with_401(live_server, index, a
     result = run_pip(live_server.url, None, "download", "-vv", "-d", str(tmp_path / "dl"), "lonely", tmp_path=tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode != 0 and "401 Client Error" in output and "install token is required" in output, output
+    assert _downloaded(tmp_path) == []
+    assert not [r for r in index.requests if r["path"].startswith("/files/")]
+
+
+
+def test_over_the_rate_limit_pip_reports_the_429_naming_sigil(live_server, index, token, tmp_path, monkeypatch):
+    monkeypatch.setitem(TIER_LIMITS, Tier.PRO, dataclasses.replace(TIER_LIMITS[Tier.PRO], proxy_requests_per_minute=1))
+    # The index page is the minute's one request; the file is refused (pip's default retries would
+    # wait out Retry-After, as urllib3 honours it on 429; these runs use --retries 0).
+    result = run_pip(live_server.url, token, "download", "-d", str(tmp_path / "dl"), "lonely", tmp_path=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "HTTP error 429" in output, output
+    assert "Too Many Requests: Sigil firewall: rate limit of 1 requests a minute on the pro tier" in output, output
+    # A refused index page: pip says only "no matching distribution", and the 429 with -vv.
+    result = run_pip(live_server.url, token, "download", "-vv", "-d", str(tmp_path / "dl"), "lonely", tmp_path=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "429 Client Error: Too Many Requests: Sigil firewall" in output, output
     assert _downloaded(tmp_path) == []
     assert not [r for r in index.requests if r["path"].startswith("/files/")]
