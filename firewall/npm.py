@@ -28,6 +28,7 @@ ABBREVIATED_FIELDS = ("name", "version", "dependencies", "optionalDependencies",
 class FilteredDocument:
     doc: dict
     decisions: dict[str, Decision]
+    stale_seconds: int | None = None  # upstream down: the cached copy's age (upstream.Metadata)
 
 
 def _allowed_tarball(url: str) -> bool:
@@ -35,7 +36,7 @@ def _allowed_tarball(url: str) -> bool:
     return parts.scheme == registry.scheme and parts.netloc.lower() == registry.netloc.lower()
 
 
-def upstream_document(name: str) -> dict:
+def upstream_document(name: str) -> upstream.Metadata:
     url = f"{settings.NPM_REGISTRY_URL}/{quote(name, safe='@')}"
     return upstream.fetch_json(url, accept="application/json", what=f"npm package {name}")
 
@@ -48,7 +49,8 @@ def _newest(versions) -> str | None:
 
 def filtered_document(name: str, *, base_url: str, abbreviated: bool, min_release_age_hours: int = 0
                       ) -> FilteredDocument:
-    doc = upstream_document(name)
+    metadata = upstream_document(name)
+    doc = metadata.doc
     versions = doc.get("versions") if isinstance(doc.get("versions"), dict) else {}
     times = doc.get("time") if isinstance(doc.get("time"), dict) else {}
     decisions: dict[str, Decision] = {}
@@ -91,7 +93,7 @@ def filtered_document(name: str, *, base_url: str, abbreviated: bool, min_releas
             if key in doc:
                 out[key] = doc[key]
         out["time"] = {k: v for k, v in times.items() if k in out_versions or k in ("created", "modified")}
-    return FilteredDocument(doc=out, decisions=decisions)
+    return FilteredDocument(doc=out, decisions=decisions, stale_seconds=metadata.stale_seconds)
 
 
 def tarball_url(base_url: str, name: str, upstream_tarball: str) -> str:
@@ -101,7 +103,7 @@ def tarball_url(base_url: str, name: str, upstream_tarball: str) -> str:
 
 def find_version(name: str, filename: str) -> tuple[str, dict] | None:
     """The version whose upstream tarball is `filename`."""
-    doc = upstream_document(name)
+    doc = upstream_document(name).doc
     for version, meta in (doc.get("versions") or {}).items():
         dist = meta.get("dist") if isinstance(meta, dict) else None
         if isinstance(dist, dict) and isinstance(dist.get("tarball"), str) \

@@ -35,6 +35,7 @@ class FilteredIndex:
     name: str
     files: list[IndexFile]                 # what the client sees (withheld-visibly ones as yanked)
     decisions: dict[str, Decision]          # every removed file by filename
+    stale_seconds: int | None = None        # upstream down: the cached copy's age (upstream.Metadata)
 
 
 def _allowed_file_host(url: str) -> bool:
@@ -65,10 +66,12 @@ def _version(filename: str, project: str) -> str | None:
     return str(version) if pep503_name(str(name)) == project else None
 
 
-def upstream_index(project: str) -> tuple[str, list[IndexFile]]:
-    """The project's files as the upstream Simple API lists them (raises upstream errors)."""
+def upstream_index(project: str) -> tuple[str, list[IndexFile], int | None]:
+    """The project's name and files as the upstream Simple API lists them, and the stale copy's age
+    when upstream is down (raises upstream errors)."""
     url = f"{settings.PYPI_URL}/simple/{quote(project)}/"
-    doc = upstream.fetch_json(url, accept=SIMPLE_JSON, what=f"PyPI project {project}")
+    metadata = upstream.fetch_json(url, accept=SIMPLE_JSON, what=f"PyPI project {project}")
+    doc = metadata.doc
     files = []
     for entry in (doc.get("files") or [])[:MAX_FILES] if isinstance(doc.get("files"), list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str) \
@@ -83,11 +86,11 @@ def upstream_index(project: str) -> tuple[str, list[IndexFile]]:
             yanked=yanked if isinstance(yanked, (bool, str)) else False,
             upload_time=entry.get("upload-time") if isinstance(entry.get("upload-time"), str) else None))
     name = doc.get("name") if isinstance(doc.get("name"), str) else project
-    return name, files
+    return name, files, metadata.stale_seconds
 
 
 def filtered_index(project: str, *, min_release_age_hours: int = 0) -> FilteredIndex:
-    name, files = upstream_index(project)
+    name, files, stale_seconds = upstream_index(project)
     decisions: dict[str, Decision] = {}
     candidates = []
     for file in files:
@@ -113,7 +116,7 @@ def filtered_index(project: str, *, min_release_age_hours: int = 0) -> FilteredI
             shown.append(file)
         elif decision.reason in WITHHELD_VISIBLY:
             shown.append(IndexFile(**{**file.__dict__, "yanked": decision.message if any_allowed else file.yanked}))
-    return FilteredIndex(name=name, files=shown, decisions=decisions)
+    return FilteredIndex(name=name, files=shown, decisions=decisions, stale_seconds=stale_seconds)
 
 
 def file_path(project: str, filename: str) -> str:
@@ -148,11 +151,12 @@ def render_html(index: FilteredIndex, project: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def upstream_projects() -> list[str]:
-    """The root listing of the upstream index (PEP 691 `projects`)."""
-    doc = upstream.fetch_json(f"{settings.PYPI_URL}/simple/", accept=SIMPLE_JSON, what="the PyPI project list")
-    projects = doc.get("projects") if isinstance(doc.get("projects"), list) else []
-    return [p["name"] for p in projects if isinstance(p, dict) and isinstance(p.get("name"), str)]
+def upstream_projects() -> tuple[list[str], int | None]:
+    """The root listing of the upstream index (PEP 691 `projects`), and the stale copy's age."""
+    metadata = upstream.fetch_json(f"{settings.PYPI_URL}/simple/", accept=SIMPLE_JSON, what="the PyPI project list")
+    projects = metadata.doc.get("projects") if isinstance(metadata.doc.get("projects"), list) else []
+    names = [p["name"] for p in projects if isinstance(p, dict) and isinstance(p.get("name"), str)]
+    return names, metadata.stale_seconds
 
 
 def wants_json(accept: str) -> bool:

@@ -1,14 +1,20 @@
 """Upstream registry metadata through the guarded client, cached in the shared cache.
 
 An entry is fresh for SIGIL_FIREWALL_METADATA_TTL seconds; after that it is revalidated with
-If-None-Match / If-Modified-Since, and a 304 keeps the cached body. Failures become the errors
-below, which the proxy answers as envelopes (404, 502, 503), never a traceback.
+If-None-Match / If-Modified-Since, and a 304 keeps the cached body. When the revalidation fails
+(upstream down, 5xx, 429, or an answer refused) and the cached copy was confirmed less than
+SIGIL_FIREWALL_STALE_IF_ERROR seconds ago, the cached copy is served, marked stale (RFC 5861's
+stale-if-error); the policy is applied to it as to any copy, against the threats of now. Otherwise
+failures become the errors below, which the proxy answers as envelopes (404, 502, 503), never a
+traceback. A 404 from upstream is an answer, not a failure: it is never papered over.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,7 +23,9 @@ from marketplace import guarded_http
 from marketplace.guarded_http import OutboundError, OutboundTransient
 
 METADATA_MAX_BYTES = 20 * 1024 * 1024
-KEEP_SECONDS = 7 * 24 * 3600  # how long a validator is kept for revalidation
+KEEP_SECONDS = 7 * 24 * 3600  # how long a validator is kept for revalidation (and a stale copy)
+
+logger = logging.getLogger(__name__)
 
 
 class UpstreamError(Exception):
@@ -32,17 +40,36 @@ class UpstreamUnavailable(UpstreamError):
     status = 503
 
 
+@dataclass(frozen=True)
+class Metadata:
+    doc: dict
+    stale_seconds: int | None = None  # set when upstream failed: how long ago upstream last confirmed doc
+
+
 def _key(url: str, accept: str) -> str:
     return "firewall:meta:" + hashlib.sha256(f"{accept}\n{url}".encode()).hexdigest()
 
 
-def fetch_json(url: str, *, accept: str, what: str) -> dict:
-    """The upstream JSON document at url (cached, revalidated)."""
+def fetch_json(url: str, *, accept: str, what: str) -> Metadata:
+    """The upstream JSON document at url (cached, revalidated, stale if upstream fails)."""
     key = _key(url, accept)
     cached = cache.get(key)
     now = time.time()
     if cached is not None and now - cached["checked"] < settings.SIGIL_FIREWALL_METADATA_TTL:
-        return cached["doc"]
+        return Metadata(cached["doc"])
+    try:
+        return _refresh(url, accept=accept, what=what, key=key, cached=cached, now=now)
+    except UpstreamNotFound:
+        raise
+    except UpstreamError as exc:
+        age = int(now - cached["checked"]) if cached is not None else None
+        if age is None or age > settings.SIGIL_FIREWALL_STALE_IF_ERROR:
+            raise
+        logger.warning("serving %s stale (%s s old): %s", what, age, exc)
+        return Metadata(cached["doc"], stale_seconds=age)
+
+
+def _refresh(url: str, *, accept: str, what: str, key: str, cached: dict | None, now: float) -> Metadata:
     headers = {"Accept": accept}
     if cached is not None:
         if cached.get("etag"):
@@ -59,7 +86,7 @@ def fetch_json(url: str, *, accept: str, what: str) -> dict:
     if response.status == 304 and cached is not None:
         cached["checked"] = now
         cache.set(key, cached, KEEP_SECONDS)
-        return cached["doc"]
+        return Metadata(cached["doc"])
     if response.status in (404, 410):
         raise UpstreamNotFound(f"{what} does not exist upstream.")
     if response.status == 429 or response.status >= 500:
@@ -74,7 +101,7 @@ def fetch_json(url: str, *, accept: str, what: str) -> dict:
         raise UpstreamError(f"The upstream registry sent an unexpected document ({what}).")
     cache.set(key, {"doc": doc, "etag": response.headers.get("etag", ""),
                     "last_modified": response.headers.get("last-modified", ""), "checked": now}, KEEP_SECONDS)
-    return doc
+    return Metadata(doc)
 
 
 def fetch_file(url: str, *, what: str) -> bytes:

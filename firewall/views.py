@@ -28,6 +28,9 @@ from sigil.api.errors import envelope_response
 logger = logging.getLogger(__name__)
 
 REMOVED_HEADER = "X-Sigil-Firewall-Removed"
+# Upstream is down and this answer is built on cached metadata: how many seconds ago upstream last
+# confirmed it (the policy was applied now, to the cached copy).
+STALE_HEADER = "X-Sigil-Upstream-Stale"
 PYPI_PROJECT = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?"
 
 
@@ -108,14 +111,22 @@ def _min_age(request) -> int:
 
 @proxy_view
 def simple_root(request):
-    projects = pypi.upstream_projects()
+    projects, stale_seconds = pypi.upstream_projects()
     if pypi.wants_json(request.META.get("HTTP_ACCEPT", "")):
-        return JsonResponse({"meta": {"api-version": "1.1"}, "projects": [{"name": p} for p in projects]},
-                            content_type=pypi.SIMPLE_JSON)
-    links = "\n".join(f'<a href="/simple/{quote(pep503_name(p))}/">{escape(p)}</a><br>' for p in projects)
-    return HttpResponse(f'<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.1">'
-                        f"<title>Simple index</title></head><body>\n{links}\n</body></html>\n",
-                        content_type=pypi.SIMPLE_HTML)
+        response = JsonResponse({"meta": {"api-version": "1.1"}, "projects": [{"name": p} for p in projects]},
+                                content_type=pypi.SIMPLE_JSON)
+    else:
+        links = "\n".join(f'<a href="/simple/{quote(pep503_name(p))}/">{escape(p)}</a><br>' for p in projects)
+        response = HttpResponse(f'<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.1">'
+                                f"<title>Simple index</title></head><body>\n{links}\n</body></html>\n",
+                                content_type=pypi.SIMPLE_HTML)
+    return _mark_stale(response, stale_seconds)
+
+
+def _mark_stale(response, stale_seconds: int | None):
+    if stale_seconds is not None:
+        response[STALE_HEADER] = str(stale_seconds)
+    return response
 
 
 @proxy_view
@@ -131,7 +142,7 @@ def simple_project(request, project: str):
     response["Vary"] = "Accept, Authorization"
     response["Cache-Control"] = "private, no-cache"
     response[REMOVED_HEADER] = removed_header(index.decisions.values()) or "none"
-    return response
+    return _mark_stale(response, index.stale_seconds)
 
 
 @proxy_view
@@ -173,7 +184,7 @@ def npm_document(request, name: str):
     response["Vary"] = "Accept, Authorization"
     response["Cache-Control"] = "private, no-cache"
     response[REMOVED_HEADER] = removed_header(filtered.decisions.values()) or "none"
-    return response
+    return _mark_stale(response, filtered.stale_seconds)
 
 
 @proxy_view

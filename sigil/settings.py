@@ -257,6 +257,8 @@ SIGIL_FIREWALL_PYPI_FILE_HOSTS = env_list("SIGIL_FIREWALL_PYPI_FILE_HOSTS") or [
 SIGIL_FIREWALL_METADATA_TTL = env_int("SIGIL_FIREWALL_METADATA_TTL", 300)  # seconds before revalidating
 SIGIL_FIREWALL_SCAN_WAIT_SECONDS = env_int("SIGIL_FIREWALL_SCAN_WAIT_SECONDS", 20)  # then 503 + Retry-After
 SIGIL_FIREWALL_RETRY_AFTER = env_int("SIGIL_FIREWALL_RETRY_AFTER", 15)
+# Upstream down: serve cached metadata up to this many seconds after upstream last confirmed it.
+SIGIL_FIREWALL_STALE_IF_ERROR = env_int("SIGIL_FIREWALL_STALE_IF_ERROR", 24 * 3600)
 SIGIL_WEBHOOK_MAX_ATTEMPTS = env_int("SIGIL_WEBHOOK_MAX_ATTEMPTS", 6)
 # Re-verification (README, Badges and re-verification): batch sizes and Celery rate limits per worker.
 SIGIL_REVERIFY_BATCH_SIZE = env_int("SIGIL_REVERIFY_BATCH_SIZE", 200)          # results per threat batch
