@@ -51,11 +51,11 @@ def test_sigil_npm_install_exits_2_on_a_block(sigil, registry, tmp_path):  # noq
     project = tmp_path / "project"
     project.mkdir()
     (project / "package.json").write_text('{"name": "t", "version": "1.0.0", "private": true}')
-    result = sigil("npm", "install", "--prefix", str(project), "--no-audit", "--no-fund", "--maxsockets=1",
+    result = sigil("npm", "install", "--prefix", str(project), "--no-audit", "--no-fund",
                    "--cache", str(tmp_path / "npm-cache"), "dep-js@1.1.0")
     assert result.returncode == 2, result.stdout + result.stderr
     assert threat.reference in result.stdout
-    result = sigil("npm", "install", "--prefix", str(project), "--no-audit", "--no-fund", "--maxsockets=1",
+    result = sigil("npm", "install", "--prefix", str(project), "--no-audit", "--no-fund",
                    "--cache", str(tmp_path / "npm-cache"), "dep-js")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (project / "node_modules" / "dep-js").exists()

@@ -1,6 +1,7 @@
 """The real npm against the proxy (/npm/) on a live server, with the fake npm registry on loopback.
-npm is configured by a temporary userconfig and HOME only, never the global config. One socket:
-the embedded pass's in-memory SQLite cannot take npm's parallel first downloads writing at once."""
+npm is configured by a temporary userconfig and HOME only, never the global config. npm fetches with
+its default parallel sockets: the embedded pass's SQLite test database is a WAL file with IMMEDIATE
+transactions, so parallel first downloads queue for the write lock instead of failing."""
 import dataclasses
 import json
 import subprocess
@@ -50,7 +51,7 @@ def run_npm(live_url: str, token: str | None, *args: str, tmp_path) -> subproces
     (project / "package.json").write_text('{"name": "t", "version": "1.0.0", "private": true}')
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "npm_config_userconfig": str(npmrc),
            "npm_config_globalconfig": str(tmp_path / "no-global-npmrc"), "npm_config_cache": str(tmp_path / "cache")}
-    return subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--fetch-retries=0", "--maxsockets=1", *args], cwd=project,
+    return subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--fetch-retries=0", *args], cwd=project,
                           env=env, capture_output=True, text=True, timeout=180)
 
 
