@@ -163,6 +163,23 @@ def _phase_pair(strong: int, weak: int) -> tuple[Cond, Cond]:
 
 
 _CRED_NET, _CRED_NET_BOOST = _phase_pair(4, 3)
+# A tool reads its own credential file and talks to its own service with a plain HTTP client (a
+# publishing tool and ~/.pypirc, an SSH client and ~/.ssh, a cloud SDK and its config): credentials
+# and the network combine only when the network side is itself suspicious (a webhook, a paste or
+# tunnel host, a raw IP, a bot channel, a DNS beacon).
+# A plain request counts when it goes to an address written in the code (`requests.post("https://...")`):
+# a tool sends to the server its configuration names.
+_SENDS_TO_LITERAL = re2.compile(r"(?:\.post|\.put|urlopen|\.request|fetch)\(\s*(?:[A-Z]+['\"],\s*)?['\"`]https?://")
+
+
+def _sends_to_literal(info: FileInfo) -> bool:
+    return _SENDS_TO_LITERAL.search(info.data[:MAX_SCAN_BYTES]) is not None
+
+
+_SERIOUS = ("host-id", "secret-name", "env-read")
+_CRED_NET = all_of(Has(phase(4, severity="medium", unless=_SERIOUS)),
+                   any_of(Has(phase(3, severity="medium", unless=_SERIOUS)),
+                          all_of(Has(tag("send")), SHIPPED, FileIs(_sends_to_literal))))
 _DECODE_EXEC, _DECODE_EXEC_BOOST = _phase_pair(5, 2)
 _NET_EXEC, _NET_EXEC_BOOST = _phase_pair(3, 2)
 

@@ -21,6 +21,7 @@ class RawHit:
     prose: bool = False  # only in comments or docstrings: scored low, never combined
     tags: frozenset[str] = field(default_factory=frozenset)  # the rule's capability tags
     dormant: bool = False  # in setup.py code pip never runs (maintainer commands): scored low, never combined
+    routine: bool = False  # an ordinary build customisation (an install-command override alone): not behaviour
 
     @property
     def inert(self) -> bool:

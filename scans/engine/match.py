@@ -68,6 +68,8 @@ def quiet_spans(info: FileInfo, data: bytes) -> list[tuple[int, int]]:
             if m is None:
                 break
             close = data.find(m.group(1), m.end())
+            while close > 0 and data[close - 1:close] == b"\\":  # an escaped \""" inside does not end it
+                close = data.find(m.group(1), close + 1)
             end = len(data) if close < 0 else close + 3
             before = data[:m.start()].rstrip()[-1:]
             if before not in _EXPRESSION_CONTINUES:

@@ -16,7 +16,9 @@ import os
 from pathlib import Path
 
 from . import scoring as W
-from .analyzers.install_scope import install_targets, maintainer_lines, overrides_install_step
+from .analyzers.install_scope import (env_gated, install_targets, maintainer_lines, overrides_install_step,
+                                     shipped_file_execs)
+from .analyzers.credentials import own_store_discount
 from .analyzers.installers import mark_installers
 from .analyzers.npm import npm_scripts
 from .analyzers.provenance import metadata_name, provenance, special_entries, typosquat
@@ -59,14 +61,38 @@ def _large_package_discount(files: list[FileInfo], hits: list[RawHit]) -> None:
             h.points *= W.LARGE_PACKAGE_EXECUTABLE
 
 
-def _maintainer_code(info: FileInfo, hits: list[RawHit]) -> list[RawHit]:
-    """setup.py branches for commands pip never runs ("publish", "coverage") weigh as tooling."""
-    lines = maintainer_lines(info.data) if info.reason == "setup.py" and hits else set()
+def _maintainer_code(info: FileInfo, hits: list[RawHit], roles: set[str]) -> list[RawHit]:
+    """setup.py branches for commands pip never runs ("publish", "coverage") weigh as tooling, and so
+    does the exec of a file the package ships (its version file): that file is judged as install-time
+    code itself (install_scope.install_targets)."""
+    if info.base != "setup.py" or not info.install_time or not hits:
+        return hits
+    lines = maintainer_lines(info.data)
+    execs = shipped_file_execs(info.data, roles) if any("exec" in h.tags for h in hits) else {}
     for h in hits:
-        if not h.label and h.line in lines:
+        if h.label:
+            continue
+        if h.line in lines or (h.line in execs and "exec" in h.tags and h.severity == "low"):
             h.points = h.points / info.mult * W.MAINTAINER_CODE_MULT
             h.dormant = True
     return hits
+
+
+def _opt_in_startup_hooks(hits: list[RawHit]) -> None:
+    """A .pth hook that runs nothing unless an environment variable opts in (coverage's subprocess
+    measurement, auto-installed log handlers), and does nothing worse than import and call, is a
+    tool's documented switch: it weighs as tooling and never combines."""
+    by_file: dict[str, list[RawHit]] = {}
+    for h in hits:
+        if h.file.ext == ".pth" and not h.label:
+            by_file.setdefault(h.file.path, []).append(h)
+    for group in by_file.values():
+        info = group[0].file
+        if not env_gated(info.data) or any(h.severity != "low" and h.phase != 1 for h in group):
+            continue
+        for h in group:
+            h.points = h.points / info.mult * W.MAINTAINER_CODE_MULT
+            h.dormant = True
 
 
 def _hooks_alone(hits: list[RawHit]) -> None:
@@ -80,6 +106,7 @@ def _hooks_alone(hits: list[RawHit]) -> None:
         return
     for h in hooks:
         h.points *= W.HOOK_ALONE
+        h.routine = True
 
 
 def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: CompiledRules, ecosystem: str | None,
@@ -97,15 +124,19 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     targets = install_targets(by_role, script_targets)
     for info in files:
         locate(info, targets)
+    roles = set(by_role)
     for info in files:
         if not info.is_text:
             continue
-        hits.extend(_maintainer_code(info, match_rules(compiled, info, info.data[:info.scan_cap], mult=info.mult)))
+        hits.extend(_maintainer_code(info, match_rules(compiled, info, info.data[:info.scan_cap], mult=info.mult),
+                                     roles))
         if info.lang in BLOB_LANGS and info.mult >= 1.0:
             hits.extend(scan_blobs(compiled, info, info.data, info.mult))
     hits.extend(provenance(files))
     hits.extend(special_entries(specials))
     _large_package_discount(files, hits)
+    _opt_in_startup_hooks(hits)
+    own_store_discount(hits)
     _hooks_alone(hits)
     mark_installers(hits)
     hits.extend(combine(hits))

@@ -60,7 +60,10 @@ LARGE_PACKAGE_INSTALL_OVERRIDE = 0.25
 LARGE_PACKAGE_EXECUTABLE = 0.5
 # An install-command override (cmdclass) when nothing that runs at install does anything else:
 # a build customisation (copy data files, tag the wheel), not a payload's entry point.
-HOOK_ALONE = 0.25
+# Every credential-file read of the package is of one kind (~/.pypirc in a publishing tool, ~/.ssh in an
+# SSH library), nothing names an exfiltration endpoint, nothing runs at install (analyzers/credentials.py).
+OWN_STORE_MULT = 0.4
+HOOK_ALONE = 0.15  # three signatures describe the one override (import, subclass, cmdclass)
 
 # ---------------------------------------------------------------- combinations (combos.py)
 COMBO_ENDPOINT_SEND = 10
@@ -105,6 +108,10 @@ MAX_RANKED = 8
 # Low-severity rules (capabilities every big library has) add at most this much per phase,
 # unless they sit in install-time code.
 LOW_SEVERITY_CAP_PER_PHASE = 3
+# And all low-severity signature matches of a package together, wherever they sit (setup.py too):
+# platform checks, compiler subprocesses, env reads, exec of a version file, HTTP calls are what
+# every build script and library does. What they mean together is the combinations' job.
+LOW_SEVERITY_CAP_TOTAL = 5
 # Prose and data are not behaviour: everything found in documentation, type stubs, data files and
 # development tooling together adds at most this much to a package.
 NOT_BEHAVIOUR_REASONS = ("documentation", "type stub", "data", "development tooling")

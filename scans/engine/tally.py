@@ -9,6 +9,7 @@ from .result import Finding
 from .scoring import (
     FILE_DECAY,
     LOW_SEVERITY_CAP_PER_PHASE,
+    LOW_SEVERITY_CAP_TOTAL,
     MAX_RANKED,
     LOW_VALUE_CODE_CAP,
     LOW_VALUE_CODE_REASONS,
@@ -50,6 +51,7 @@ def aggregate(hits: list[RawHit]) -> list[Finding]:
         for h in group:
             scored.append((h, h.points * _decay(k)))
     low_used: dict[int, float] = defaultdict(float)
+    low_total = 0.0
     not_behaviour_used = low_value_used = 0.0
     out: list[Finding] = []
     scored.sort(key=lambda t: -t[1])
@@ -60,6 +62,9 @@ def aggregate(hits: list[RawHit]) -> list[Finding]:
             room = max(0.0, LOW_SEVERITY_CAP_PER_PHASE - low_used[h.phase])
             pts = min(pts, room)
             low_used[h.phase] += pts
+        if h.severity == "low" and h.is_signature:
+            pts = min(pts, max(0.0, LOW_SEVERITY_CAP_TOTAL - low_total))
+            low_total += pts
         if h.file.reason in NOT_BEHAVIOUR_REASONS and h.rule_id not in PACKAGE_LEVEL_RULES:
             pts = min(pts, max(0.0, NOT_BEHAVIOUR_CAP - not_behaviour_used))
             not_behaviour_used += pts

@@ -82,10 +82,13 @@ def follow_install_targets(targets: set[str], by_role: dict[str, FileInfo], dept
 
 # Commands pip runs to install a package (directly, or inside bdist_wheel) whose override is the
 # classic entry point of an install-time payload; build and egg_info customisations are not.
-INSTALL_STEP_COMMANDS = {"install", "develop", "bdist_egg", "easy_install", "install_scripts", "install_lib",
+# "develop" is not among them: it runs for `setup.py develop` and legacy editable installs of a
+# project one works on, never when pip installs a dependency (that builds a wheel).
+INSTALL_STEP_COMMANDS = {"install", "bdist_egg", "easy_install", "install_scripts", "install_lib",
                          "install_data", "editable_wheel"}
 _CMDCLASS = re.compile(rb"cmdclass\s*=\s*(?:\{([^}]*)\}|dict\(([^)]*)\))|cmdclass\[\s*['\"](\w+)['\"]\s*\]\s*=")
-_DICT_KEY = re.compile(rb"['\"](\w+)['\"]\s*:|\b(\w+)\s*=")
+# A key and the name it maps to: {"install": install} hands setuptools its own class back (no override).
+_DICT_KEY = re.compile(rb"['\"](\w+)['\"]\s*:\s*([\w.]*)|\b(\w+)\s*=\s*([\w.]*)")
 
 
 def overrides_install_step(setup_py: bytes) -> bool:
@@ -97,7 +100,9 @@ def overrides_install_step(setup_py: bytes) -> bool:
         if m.group(3):
             keys.add(m.group(3).decode())
         for k in _DICT_KEY.finditer(m.group(1) or m.group(2) or b""):
-            keys.add((k.group(1) or k.group(2)).decode())
+            key, value = (k.group(1), k.group(2)) if k.group(1) else (k.group(3), k.group(4))
+            if value.rsplit(b".", 1)[-1] != key:
+                keys.add(key.decode())
     if not found or not keys:
         return True  # a cmdclass built elsewhere: assume the worst
     return bool(keys & INSTALL_STEP_COMMANDS)
@@ -109,6 +114,7 @@ def install_targets(by_role: dict[str, FileInfo], script_targets: set[str]) -> s
     setup_py = by_role.get("setup.py")
     if setup_py is not None:
         targets |= local_imports(setup_py, by_role)
+        targets |= set(shipped_file_execs(setup_py.data, set(by_role)).values())
     return follow_install_targets(targets, by_role)
 
 
@@ -173,3 +179,105 @@ def maintainer_lines(setup_py: bytes) -> set[int]:
             if all(line in dormant or line in _lines(fn) for line in uses[name]) and not _lines(fn) <= dormant:
                 dormant |= _lines(fn)
     return dormant
+
+
+# ------------------------------------------------------------------ files setup.py executes by path
+_PATH_FUNCS = {"join", "dirname", "abspath", "realpath", "normpath", "split", "Path", "resolve", "parent"}
+
+
+def _read_target(call: ast.expr, with_names: list[tuple[int, str, ast.expr]]) -> ast.expr | None:
+    """The path expression of `f.read()` (f bound by the nearest `with open(path) as f` above) or
+    `open(path).read()`."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "read"):
+        return None
+    src = call.func.value
+    if isinstance(src, ast.Name):
+        bound = [(line, path) for line, name, path in with_names if name == src.id and line <= call.lineno]
+        return max(bound, key=lambda t: t[0])[1] if bound else None
+    return _opened_path(src)
+
+
+def _opened_path(node: ast.expr) -> ast.expr | None:
+    """path of open(path, ...), io.open(path) or path.open(...)."""
+    if not isinstance(node, ast.Call):
+        return None
+    f = node.func
+    if isinstance(f, ast.Name) and f.id == "open" and node.args:
+        return node.args[0]
+    if isinstance(f, ast.Attribute) and f.attr == "open":
+        if isinstance(f.value, ast.Name) and f.value.id in ("io", "codecs") and node.args:
+            return node.args[0]
+        return f.value
+    return None
+
+
+def _path_parts(expr: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -> list[str] | None:
+    """The string constants a local path is built from, or None when it is built from anything else
+    (a call result, a download, user input): only constants, __file__, names assigned such paths,
+    os.path / pathlib joins and `/`."""
+    parts: list[str] = []
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                parts.append(node.value)  # an index (os.path.split(__file__)[0]) adds nothing
+        elif isinstance(node, ast.Name) and node.id not in ("__file__", "os", "path", "Path", "pathlib"):
+            if node.id in assigned and depth < 3:
+                inner = _path_parts(assigned[node.id], assigned, depth + 1)
+                if inner is None:
+                    return None
+                parts.extend(inner)
+        elif isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if name not in _PATH_FUNCS:
+                return None
+    return parts
+
+
+def shipped_file_execs(setup_py: bytes, roles: set[str]) -> dict[int, str]:
+    """Lines of setup.py that exec a file the package ships (`exec(open("pkg/version.py").read())`),
+    and that file's role. Reading the version that way is the commonest setup.py idiom; the file
+    itself runs at install, so it is judged as install-time code instead."""
+    try:
+        tree = ast.parse(setup_py)
+    except (SyntaxError, ValueError):
+        return {}
+    assigned: dict[str, ast.expr] = {}
+    with_names: list[tuple[int, str, ast.expr]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            assigned[node.targets[0].id] = node.value
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                path = _opened_path(item.context_expr)
+                if path is not None and isinstance(item.optional_vars, ast.Name):
+                    with_names.append((node.lineno, item.optional_vars.id, path))
+    found: dict[int, str] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "exec" and node.args):
+            continue
+        arg = node.args[0]
+        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id == "compile" and arg.args:
+            arg = arg.args[0]
+        path = _read_target(arg, with_names)
+        parts = _path_parts(path, assigned) if path is not None else None
+        if not parts:
+            continue
+        joined = posixpath.normpath("/".join(p.strip("/") for p in parts if p.strip("/.") or p == ".."))
+        if joined.startswith("..") or "." not in posixpath.basename(joined):
+            continue
+        role = next((r for r in sorted(roles) if r == joined or r.endswith("/" + joined)), None)
+        if role is not None:
+            found[node.lineno] = role
+    return found
+
+
+# ------------------------------------------------------------------ .pth startup hooks
+# A .pth line runs at every interpreter start. Tools that need that (coverage measuring
+# subprocesses, auto-installed log handlers) run nothing unless an environment variable opts in.
+_ENV_GATE = re.compile(rb"(?:\bif|\\nif)\b[^\n]{0,80}?(?:os\.getenv\(|os\.environ\.get\(|\bin\s+os\.environ\b|environ\[)")
+
+
+def env_gated(pth: bytes) -> bool:
+    """Whether a .pth file's code runs only when an environment variable is set."""
+    return _ENV_GATE.search(pth[:MAX_IMPORT_SCAN]) is not None

@@ -95,7 +95,7 @@ def metadata_name(files: list[FileInfo]) -> str | None:
 
 def _behaves(h: RawHit) -> bool:
     """Medium or worse behaviour (phases 1-5) in code that counts in full: not prose, tests or data."""
-    return (h.phase <= 5 and h.severity != "low" and not h.inert and h.file.mult >= 1.0
+    return (h.phase <= 5 and h.severity != "low" and not h.inert and not h.routine and h.file.mult >= 1.0
             and "host-id" not in h.tags and "secret-name" not in h.tags)
 
 

