@@ -444,7 +444,7 @@ def synthetic(compiled) -> None:
             buf = io.BytesIO()
             with tarfile.open(fileobj=buf, mode="w:gz") as tf:
                 for name, text in files.items():
-                    data = text.encode()
+                    data = text.encode() if isinstance(text, str) else text
                     info = tarfile.TarInfo(root + name)
                     info.size = len(data)
                     tf.addfile(info, io.BytesIO(data))

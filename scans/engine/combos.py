@@ -102,9 +102,16 @@ def _shipped(info: FileInfo) -> bool:
     return info.mult >= 1.0
 
 
+def _packed(info: FileInfo) -> bool:
+    """A packed module: a big file on a handful of lines (a packer's blob), one statement, not a library."""
+    return (info.lang == "python" and info.size >= W.HOOKED_IMPORT_MAX_BYTES
+            and info.data.count(b"\n") <= W.PACKED_MAX_LINES)
+
+
 def _hooked(info: FileInfo) -> bool:
-    """Runs without being called: install-time code, or a small top-level __init__/__main__."""
-    return info.install_time or (info.reason == "import-time code" and info.size < W.HOOKED_IMPORT_MAX_BYTES)
+    """Runs without being called: install-time code, or a small (or packed) top-level __init__/__main__."""
+    return info.install_time or (info.reason == "import-time code"
+                                 and (info.size < W.HOOKED_IMPORT_MAX_BYTES or _packed(info)))
 
 
 def _hooked_not_installer(info: FileInfo) -> bool:
@@ -243,6 +250,12 @@ COMBOS: tuple[Combo, ...] = (
                                                    Has(tag("exec", "fetch", "send", "persist", "hidden-process",
                                                            "browser-store", "secret-read")))),
           tag("browser-tamper")),
+    # Backdoors and proxyware: code that installs itself to run again (autorun key, launch agent,
+    # user service) and, in the same file, connects out or sends data.
+    Combo("eng_combo_persist_network", "installs itself to run again and connects to a server", 2, "high",
+          W.COMBO_PERSIST_NETWORK,
+          all_of(Has(tag("persist")), Has(tag("socket-connect", "fetch", "send")), SHIPPED, BEACON_SIZED),
+          tag("persist")),
     Combo("eng_combo_clipper", "replaces network or wallet functions and matches cryptocurrency addresses (clipper)", 2,
           "high", W.COMBO_CLIPPER, all_of(Has(tag("net-hook")), Has(tag("wallet"))), tag("net-hook")),
     Combo("eng_combo_install_hook_behaviour", "custom install command in a file that also runs, fetches, reads or decodes",
@@ -285,7 +298,7 @@ def combine(hits: list[RawHit]) -> list[RawHit]:
     out: list[RawHit] = []
     for group in by_file.values():
         info = group[0].file
-        damp = W.size_damping(info.size)
+        damp = 1.0 if _packed(info) else W.size_damping(info.size)
         for combo in COMBOS:
             if not combo.when(group, info):
                 continue

@@ -21,7 +21,7 @@ from .analyzers.install_scope import (env_gated, install_targets, maintainer_lin
 from .analyzers.credentials import own_store_discount
 from .analyzers.installers import mark_installers
 from .analyzers.npm import npm_scripts
-from .analyzers.provenance import metadata_name, provenance, special_entries, typosquat
+from .analyzers.provenance import confusion_probe, metadata_name, provenance, special_entries, typosquat
 from .archive import ArchiveLimits, Entry, load_bytes, read_archive
 from .combos import combine
 from .decode import scan_blobs
@@ -140,6 +140,7 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     _hooks_alone(hits)
     mark_installers(hits)
     hits.extend(combine(hits))
+    hits.extend(confusion_probe(hits))
     hits.extend(typosquat(package_name, ecosystem, pkg or by_role.get("setup.py") or by_role.get("PKG-INFO"), hits))
     dependencies = declared_dependencies({f.role: f.data for f in files if f.is_text}, ecosystem)
     return aggregate(hits), dependencies

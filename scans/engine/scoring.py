@@ -52,6 +52,12 @@ HIDDEN_FILE = 1
 LONG_LINE = 6  # a packed Python line (thousands of characters around exec/eval/decode)
 TYPOSQUAT = 10  # a name one or two edits from a popular one, in a package that also behaves
 TYPOSQUAT_ALONE = 3  # the name alone never reaches medium
+# A dependency-confusion probe: an implausible version (tag "imitation") and a high-severity beacon
+# carrying host or user identity anywhere in the package (probes often sit in a test-named file).
+CONFUSION_PROBE = 15
+# Binary bytes under a source extension (.py, .js): an encrypted or packed payload in disguise.
+BINARY_SOURCE = 12
+BINARY_SOURCE_MIN_BYTES = 1024
 
 # Big projects (this many Python/JavaScript files) build native code with custom install commands
 # and ship launchers; in a package of a few files those are the payload's entry point.
@@ -85,10 +91,14 @@ COMBO_HIDDEN_CODE_RUN = 15  # obfuscated or decoded code evaluated
 COMBO_HOOK_OBFUSCATED = 10  # install/import-time code that is packed or obfuscated
 COMBO_BROWSER_TAMPER = 14
 COMBO_CLIPPER = 25
+COMBO_PERSIST_NETWORK = 14  # installs itself to run again and talks to a server (backdoor, proxyware)
 # A phase combination whose strong side is itself high or critical counts this much more.
 STRONG_COMBO_BOOST = 1.25
 # Big __init__ modules are libraries; import-time droppers are small.
 HOOKED_IMPORT_MAX_BYTES = 30_000
+# ...but a packed module (a packer's blob on a handful of lines) is one statement, whatever its size:
+# it counts as hooked and its combinations are not damped for size.
+PACKED_MAX_LINES = 10
 BEACON_MAX_BYTES = 64_000
 
 
@@ -122,4 +132,5 @@ LOW_VALUE_CODE_REASONS = ("tests or docs",)
 LOW_VALUE_CODE_CAP = 6
 # Package-level engine findings diminish per rule (the k-th link counts FILE_DECAY**k), not per file.
 PACKAGE_LEVEL_RULES = {"eng_symlink", "eng_hardlink", "eng_device", "eng_fifo", "eng_unsafe_path", "eng_other",
-                       "eng_hidden_file", "eng_native_binary", "eng_executable", "eng_pyc_only", "eng_typosquat"}
+                       "eng_hidden_file", "eng_native_binary", "eng_executable", "eng_pyc_only", "eng_typosquat",
+                       "eng_confusion_probe"}

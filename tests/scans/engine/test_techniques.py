@@ -46,6 +46,11 @@ def test_the_benign_idiom_beside_it_stays_low(rules, ecosystem, files):
     ("pyarmor_packed_init", "eng_combo_hook_obfuscated"),
     ("dns_beacon_dig", "dns_beacon_lookup"),
     ("shortcut_load_extension", "eng_combo_browser_tamper"),
+    ("binary_source_xor_loader", "eng_binary_source"),
+    ("binary_source_xor_loader", "eng_combo_decode_exec"),
+    ("large_packed_init", "eng_combo_hook_obfuscated"),
+    ("persist_and_connect", "eng_combo_persist_network"),
+    ("confusion_probe_in_test_file", "eng_confusion_probe"),
 ])
 def test_the_finding_names_the_technique(rules, case, rule):
     result = _scan(rules, "pypi", CASES[("pypi", True)][case])
