@@ -27,12 +27,12 @@ NATIVE_SRC_EXT = {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".hh", ".go", ".rs"
 NATIVE_EXT = {".so", ".pyd", ".node", ".dylib", ".dll", ".co", ".cubin", ".hsaco", ".fatbin"}  # GPU code objects too
 LOW_VALUE_DIRS = {"test", "tests", "testing", "__tests__", "spec", "docs", "doc", "examples", "example", "docs_src",
                   "tutorial", "tutorials", "tools", "tasks", "scripts", "ci", "dev", "devtools", "build_tools",
-                  "benchmarks", "benchmark", "bench", "fixtures", "samples", "demo"}
+                  "benchmarks", "benchmark", "bench", "fixtures", "samples", "demo", "fuzz", "fuzzing"}
 DEV_TOOLING = {"dockerfile", "makefile", "vagrantfile", "jenkinsfile", "gemfile", "rakefile", "cmakelists.txt",
                "meson.build", "meson_options.txt", "tox.ini", "noxfile.py", "justfile", "taskfile.yml", "sources.txt",
                "scm_file_list.json", "record", "conftest.py", "versioneer.py", ".gitignore", "manifest.in"}
 DEV_TOOLING_DIRS = (".github", ".circleci", ".gitlab", ".devcontainer", ".vscode", ".idea")
-VENDOR_DIRS = {"node_modules", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "bower_components"}
+VENDOR_DIRS = {"node_modules", "vendor", "vendored", "_vendor", "third_party", "thirdparty", "bower_components", "deps"}
 # A directory whose name has one of these words holds tests, examples or documentation
 # ("manual tests", "integration-tests", "t"); "example_package" is a package name, not examples.
 _LOW_VALUE_TOKEN = re.compile(r"(?:^|[- ])(?:tests?|testing|examples?|demos?|samples?|benchmarks?|docs?|fixtures?"
@@ -42,7 +42,7 @@ _LOW_VALUE_TOKEN = re.compile(r"(?:^|[- ])(?:tests?|testing|examples?|demos?|sam
 STUB_EXT = {".pyi"}
 DATA_EXT = {".lock", ".tsv", ".dat"}
 # Directory names like "vendored-meson" or "third-party" carry the same meaning as "vendor".
-_VENDOR_TOKEN = re.compile(r"(?:^|[-_ .])(?:vendor|vendored|third[-_]?party|external)(?:$|[-_ .])")
+_VENDOR_TOKEN = re.compile(r"(?:^|[-_ .])(?:vendor|vendored|third[-_]?party|external|upstream)(?:$|[-_ .])")
 TEST_FILE_SUFFIXES = ("_test.py", ".test.js", ".spec.js", ".test.ts", ".spec.ts", "conftest.py")
 DOC_BASENAMES = ("readme", "license", "licence", "changelog", "changes", "history", "authors", "notice", "copying")
 

@@ -16,10 +16,10 @@ import os
 from pathlib import Path
 
 from . import scoring as W
-from .analyzers.install_scope import (env_gated, install_targets, maintainer_lines, overrides_install_step,
-                                     shipped_file_execs)
+from .analyzers.install_scope import (dev_tool_lines, env_gated, install_targets, maintainer_lines,
+                                     overrides_install_step, shipped_file_execs)
 from .analyzers.credentials import own_store_discount
-from .analyzers.installers import mark_installers
+from .analyzers.installers import mark_installers, quiet_verified_downloads
 from .analyzers.npm import npm_scripts
 from .analyzers.provenance import confusion_probe, metadata_name, provenance, special_entries, typosquat
 from .archive import ArchiveLimits, Entry, load_bytes, read_archive
@@ -65,6 +65,13 @@ def _maintainer_code(info: FileInfo, hits: list[RawHit], roles: set[str]) -> lis
     """setup.py branches for commands pip never runs ("publish", "coverage") weigh as tooling, and so
     does the exec of a file the package ships (its version file): that file is judged as install-time
     code itself (install_scope.install_targets)."""
+    if info.base == "pyproject.toml" and info.install_time and hits:
+        lines = dev_tool_lines(info.data)  # [tool.cibuildwheel], [tool.tox]...: the maintainer's tooling
+        for h in hits:
+            if not h.label and h.line in lines:
+                h.points = h.points / info.mult * W.DEV_TOOLING_MULT
+                h.dormant = True
+        return hits
     if info.base != "setup.py" or not info.install_time or not hits:
         return hits
     lines = maintainer_lines(info.data)
@@ -137,6 +144,7 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     _large_package_discount(files, hits)
     _opt_in_startup_hooks(hits)
     own_store_discount(hits)
+    quiet_verified_downloads(hits)
     _hooks_alone(hits)
     mark_installers(hits)
     hits.extend(combine(hits))

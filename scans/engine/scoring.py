@@ -66,6 +66,8 @@ LARGE_PACKAGE_INSTALL_OVERRIDE = 0.25
 LARGE_PACKAGE_EXECUTABLE = 0.5
 # An install-command override (cmdclass) when nothing that runs at install does anything else:
 # a build customisation (copy data files, tag the wheel), not a payload's entry point.
+# A download in a file that checks it against a pinned digest (analyzers/installers.py).
+VERIFIED_DOWNLOAD_MULT = 0.5
 # Every credential-file read of the package is of one kind (~/.pypirc in a publishing tool, ~/.ssh in an
 # SSH library), nothing names an exfiltration endpoint, nothing runs at install (analyzers/credentials.py).
 OWN_STORE_MULT = 0.4

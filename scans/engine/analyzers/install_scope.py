@@ -281,3 +281,33 @@ _ENV_GATE = re.compile(rb"(?:\bif|\\nif)\b[^\n]{0,80}?(?:os\.getenv\(|os\.enviro
 def env_gated(pth: bytes) -> bool:
     """Whether a .pth file's code runs only when an environment variable is set."""
     return _ENV_GATE.search(pth[:MAX_IMPORT_SCAN]) is not None
+
+
+# ------------------------------------------------------------------ pyproject.toml tool tables
+# Only [build-system], [project] and the build tools' own tables matter to an install; the tables of
+# test runners, linters, CI wheel builders and release tools configure the maintainer's machine
+# ("before-all = 'curl ... | sh'" to fetch a toolchain in CI, tox's "python = 3.11: py311").
+DEV_TOOL_TABLES = ("cibuildwheel", "tox", "pytest", "coverage", "ruff", "mypy", "black", "isort", "pylint", "pyright",
+                   "codespell", "towncrier", "semantic_release", "bumpversion", "commitizen", "nox", "pre-commit",
+                   "hatch.envs", "pdm.scripts", "pdm.dev-dependencies", "poe", "taskipy", "uv", "repo-review",
+                   "check-manifest", "bandit", "pydocstyle", "docformatter", "yapf", "flake8", "pyupgrade",
+                   "git-cliff", "typos", "sphinx", "interrogate", "vulture",
+                   "deptry", "rstcheck", "doc8", "numpydoc_validation")
+_TABLE = re.compile(rb"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def dev_tool_lines(pyproject: bytes) -> set[int]:
+    """Lines of pyproject.toml inside a development tool's table ([tool.cibuildwheel], [tool.tox]...)."""
+    lines: set[int] = set()
+    inside = in_string = False
+    for number, line in enumerate(pyproject[:MAX_IMPORT_SCAN].split(b"\n"), start=1):
+        m = None if in_string else _TABLE.match(line)
+        if (line.count(b'"""') + line.count(b"'''")) % 2:
+            in_string = not in_string  # a multi-line string (tox's legacy_tox_ini) holds "[tox]" lines
+        if m:
+            name = m.group(1).decode("utf-8", "replace").strip().strip('"')
+            inside = name.startswith("tool.") and any(name[5:] == t or name[5:].startswith(t + ".")
+                                                      for t in DEV_TOOL_TABLES)
+        elif inside:
+            lines.add(number)
+    return lines

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import re2
 
+from .. import scoring as W
 from ..files import MAX_SCAN_BYTES
 from ..hits import RawHit
 
@@ -31,3 +32,26 @@ def mark_installers(hits: list[RawHit]) -> None:
             continue
         if _REGISTRY_HOST.search(info.data[:MAX_SCAN_BYTES]) is not None:
             info.installer = True
+
+
+# A download checked against a pinned digest: build backends and setup.py fetching a source archive or
+# a prebuilt library ("sha256 = hashlib.sha256(data).hexdigest(); if sha256 != expected: raise").
+_DIGEST = re2.compile(r"hashlib\.(?:sha256|sha384|sha512|blake2b)\(")
+_CHECKED = re2.compile(r"(?i)\bexpected\w*|checksum|\.hexdigest\(\)\s*[!=]=|[!=]=\s*[\w.]+\.hexdigest\(\)")
+
+
+def quiet_verified_downloads(hits: list[RawHit]) -> None:
+    """In a file that verifies what it downloads against a digest, the download itself (a request, a
+    network import) is a build step: it weighs half and takes part in no combination. A raw-IP, paste,
+    webhook or beacon endpoint there still counts in full."""
+    by_file: dict[str, list[RawHit]] = defaultdict(list)
+    for h in hits:
+        if h.phase == 3 and not h.label and (h.severity == "low" or (h.severity == "medium" and not h.tags)):
+            by_file[h.file.path].append(h)
+    for group in by_file.values():
+        data = group[0].file.data[:MAX_SCAN_BYTES]
+        if _DIGEST.search(data) is None or _CHECKED.search(data) is None:
+            continue
+        for h in group:
+            h.points *= W.VERIFIED_DOWNLOAD_MULT
+            h.dormant = True

