@@ -27,6 +27,9 @@ Figures:
   engine time       in-process scan time per package (rules compiled once), median and p95
   CLI wall time     `sigil scan ARCHIVE --offline --json` in a fresh process, median, beside the
                     bare interpreter start-up (`python -c pass`) measured in the same run
+  synthetic         recall on the synthetic technique cases (tests/scans/engine/techniques.py:
+                    PyPI, and npm incidents apart), and their benign neighbours kept below high;
+                    printed by every run, alone with --synthetic
 """
 
 from __future__ import annotations
@@ -561,6 +564,7 @@ def main() -> None:
     outcomes = [scan_one(compiled, p) for p in packages]
     print(f"scanned {len(outcomes)} packages in {time.perf_counter() - t0:.0f} s")
     report(outcomes, skipped, args)
+    synthetic(compiled)
     if args.compare:
         compare(outcomes, args.compare)
     if args.save:

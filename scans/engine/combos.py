@@ -258,6 +258,8 @@ COMBOS: tuple[Combo, ...] = (
           tag("persist")),
     Combo("eng_combo_clipper", "replaces network or wallet functions and matches cryptocurrency addresses (clipper)", 2,
           "high", W.COMBO_CLIPPER, all_of(Has(tag("net-hook")), Has(tag("wallet"))), tag("net-hook")),
+    Combo("eng_combo_clipboard_clipper", "watches the clipboard and matches cryptocurrency addresses (clipper)", 4,
+          "high", W.COMBO_CLIPPER, all_of(Has(tag("clipboard")), Has(tag("wallet")), SHIPPED), tag("clipboard")),
     Combo("eng_combo_install_hook_behaviour", "custom install command in a file that also runs, fetches, reads or decodes",
           1, "high", W.COMBO_INSTALL_HOOK_BEHAVIOUR,
           all_of(HOOKED, SETUP_PY, Has(phase(1, severity="medium")), Has(Sel(phases=(2, 3, 4, 5), unless=frozenset({"env-read"})))),

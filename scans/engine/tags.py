@@ -32,6 +32,7 @@ TAGS: dict[str, str] = {
     "browser-tamper": "changes a browser's shortcuts, preferences or extension folders to load an extension",
     "net-hook": "replaces the page's network or wallet functions (fetch, XMLHttpRequest, ethereum.request)",
     "wallet": "reads cryptocurrency wallets",
+    "clipboard": "reads the clipboard (a clipper watches it for addresses to swap)",
     "install-override": "replaces an install or build command (cmdclass, custom install)",
     "obfuscation": "hides code from readers (packers, encoded strings, odd identifiers)",
     "imitation": "poses as another package (an implausibly high version that wins dependency resolution)",

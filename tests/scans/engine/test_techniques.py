@@ -51,6 +51,7 @@ def test_the_benign_idiom_beside_it_stays_low(rules, ecosystem, files):
     ("large_packed_init", "eng_combo_hook_obfuscated"),
     ("persist_and_connect", "eng_combo_persist_network"),
     ("confusion_probe_in_test_file", "eng_confusion_probe"),
+    ("clipboard_clipper_py", "eng_combo_clipboard_clipper"),
 ])
 def test_the_finding_names_the_technique(rules, case, rule):
     result = _scan(rules, "pypi", CASES[("pypi", True)][case])
