@@ -40,7 +40,7 @@ _LOW_VALUE_TOKEN = re.compile(r"(?:^|[- ])(?:tests?|testing|examples?|demos?|sam
 # Declarations and data, not behaviour: type stubs never run; JSON, lock files and the like are read
 # by code that is itself scanned.
 STUB_EXT = {".pyi"}
-DATA_EXT = {".lock", ".tsv", ".dat"}
+DATA_EXT = {".lock", ".tsv", ".dat", ".pem", ".key", ".crt", ".cer", ".der", ".csr", ".p12", ".pfx", ".jks"}
 # Directory names like "vendored-meson" or "third-party" carry the same meaning as "vendor".
 _VENDOR_TOKEN = re.compile(r"(?:^|[-_ .])(?:vendor|vendored|third[-_]?party|external|upstream)(?:$|[-_ .])")
 TEST_FILE_SUFFIXES = ("_test.py", ".test.js", ".spec.js", ".test.ts", ".spec.ts", "conftest.py")

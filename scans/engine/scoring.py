@@ -47,6 +47,7 @@ NATIVE_BINARY = 2  # a compiled extension (.so, .pyd, .node): normal, noted
 # An executable outside the native-extension names: more when install-time code sits beside it.
 EXECUTABLE = 6
 EXECUTABLE_AT_INSTALL = 20
+EXECUTABLE_UNNAMED = 2  # no code of the package names it: a launcher template, a helper found by pattern
 PYC_ONLY = 5  # compiled Python without its source
 HIDDEN_FILE = 1
 LONG_LINE = 6  # a packed Python line (thousands of characters around exec/eval/decode)
