@@ -16,6 +16,9 @@ MAX_EXCERPT = 160
 _PY_LINE_COMMENT = re.compile(rb"(?m)^[ \t]*#[^\n]*")
 _JS_LINE_COMMENT = re.compile(rb"(?m)^[ \t]*(?://|/\*|\*)[^\n]*")
 _CONFIG_LINE_COMMENT = re.compile(rb"(?m)^[ \t]*[#;][^\n]*")
+# package.json fields that describe the package (its README, keywords, links): prose, not scripts.
+_PACKAGE_JSON_PROSE = re.compile(rb'"(?:description|keywords|homepage|bugs|repository|author|contributors|license'
+                                 rb'|funding|readme)"\s*:\s*(?:\[[^\]]*\]|\{[^}]*\}|"(?:[^"\\\n]|\\.)*")')
 _PY_TRIPLE_OPEN = re.compile(rb'(?m)^[ \t]*[rRuUbB]{0,2}("""|\'\'\')')
 # A triple-quoted string right after one of these continues an expression (exec(, x =, a list): data.
 _EXPRESSION_CONTINUES = (b"(", b"=", b",", b"[", b"+", b"{", b"%", b"*")
@@ -79,6 +82,8 @@ def quiet_spans(info: FileInfo, data: bytes) -> list[tuple[int, int]]:
         return spans
     if info.lang == "javascript":
         return [(m.start(), m.end()) for m in _JS_LINE_COMMENT.finditer(data)]
+    if info.base == "package.json":
+        return [(m.start(), m.end()) for m in _PACKAGE_JSON_PROSE.finditer(data)]
     if info.lang == "config":  # pyproject.toml, setup.cfg, INI: a comment is prose ("curl ... | sh" to install)
         return [(m.start(), m.end()) for m in _CONFIG_LINE_COMMENT.finditer(data)]
     return []

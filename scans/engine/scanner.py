@@ -18,7 +18,7 @@ from pathlib import Path
 from . import scoring as W
 from .analyzers.install_scope import (dev_tool_lines, env_gated, install_targets, maintainer_lines,
                                      overrides_install_step, shipped_file_execs)
-from .analyzers.credentials import own_store_discount
+from .analyzers.credentials import browser_profile_discount, own_store_discount
 from .analyzers.installers import mark_installers, quiet_verified_downloads
 from .analyzers.npm import npm_scripts
 from .analyzers.provenance import confusion_probe, metadata_name, provenance, special_entries, typosquat
@@ -144,6 +144,7 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     _large_package_discount(files, hits)
     _opt_in_startup_hooks(hits)
     own_store_discount(hits)
+    browser_profile_discount(hits)
     quiet_verified_downloads(hits)
     _hooks_alone(hits)
     mark_installers(hits)

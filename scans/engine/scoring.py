@@ -52,7 +52,7 @@ PYC_ONLY = 5  # compiled Python without its source
 HIDDEN_FILE = 1
 LONG_LINE = 6  # a packed Python line (thousands of characters around exec/eval/decode)
 TYPOSQUAT = 10  # a name one or two edits from a popular one, in a package that also behaves
-TYPOSQUAT_ALONE = 3  # the name alone never reaches medium
+TYPOSQUAT_ALONE = 1  # the name alone is a note: it never tips a package into medium
 # A dependency-confusion probe: an implausible version (tag "imitation") and a high-severity beacon
 # carrying host or user identity anywhere in the package (probes often sit in a test-named file).
 CONFUSION_PROBE = 15

@@ -48,3 +48,26 @@ def own_store_discount(hits: list[RawHit]) -> None:
     for h in reads:
         h.points *= W.OWN_STORE_MULT
         h.routine = True
+
+
+def _shipped_and_serious(h: RawHit) -> bool:
+    return h.severity != "low" and not h.inert and h.file.reason not in QUIET_REASONS
+
+
+def browser_profile_discount(hits: list[RawHit]) -> None:
+    """Browser automation (test drivers, agents driving a real Chrome) locates profiles and user-data
+    folders. A stealer reads them too, and always something else besides: decryption of the saved
+    passwords, chat tokens, wallets, or an endpoint to send them to. Profile access with none of that,
+    and nothing at install, weighs as the tool's own configuration."""
+    profile = [h for h in hits if "browser-store" in h.tags and h.severity != "low"]
+    if not profile or any(h.file.install_time or h.label for h in profile):
+        return
+    for h in hits:
+        if not _shipped_and_serious(h):
+            continue
+        if ("secret-read" in h.tags and "browser-store" not in h.tags and "secret-name" not in h.tags) or \
+                h.tags & {"exfil-endpoint", "bot-channel", "wallet"}:
+            return
+    for h in profile:
+        h.points *= W.OWN_STORE_MULT
+        h.routine = True

