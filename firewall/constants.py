@@ -4,6 +4,10 @@ INSTALL_TOKEN_PREFIX = "sigil_it_"
 # How often last_used_at is written for one token (a pip run sends dozens of requests).
 TOKEN_USE_WRITE_SECONDS = 60
 BASIC_REALM = "Sigil firewall"
+# The 401 challenge on /npm/. npm answers a Basic or Bearer challenge with its own advice ("npm
+# login", npmjs.com's password page), which cannot help here; under any other scheme it prints the
+# challenge ("Unable to authenticate, need: …"), so that carries what Sigil needs.
+NPM_CHALLENGE_SCHEME = "SigilInstallToken"
 
 
 class RemovalReason(models.TextChoices):

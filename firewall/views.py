@@ -18,7 +18,7 @@ from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonRespons
 from domain.identifiers import pep503_name
 from domain.registries import npm_expected_digest
 from firewall import gate, npm, pypi, upstream
-from firewall.constants import BASIC_REALM, WITHHELD_VISIBLY
+from firewall.constants import BASIC_REALM, NPM_CHALLENGE_SCHEME, WITHHELD_VISIBLY
 from firewall.limits import ProxyLimitReached, proxy_request_count
 from firewall.policy import removed_header
 from firewall.selectors import firewall_settings_for, install_token_active
@@ -72,10 +72,12 @@ def proxy_view(view):
         raw = _token_from(request)
         token = install_token_active(raw) if raw else None
         if token is None:
-            detail = ("Sigil firewall: an install token is required (create one with `sigil firewall token "
-                      "create`)." if raw is None else "Sigil firewall: the install token is invalid or revoked.")
-            return error(401, detail, headers={"WWW-Authenticate": f'Basic realm="{BASIC_REALM}"'},
-                         reason="Unauthorized: " + detail)
+            problem = ("an install token is required (create one with `sigil firewall token create`)"
+                       if raw is None else "the install token is invalid or revoked")
+            detail = f"Sigil firewall: {problem}."
+            challenge = (f'{NPM_CHALLENGE_SCHEME} realm="{BASIC_REALM}", error_description="{problem}"'
+                         if request.path_info.startswith("/npm/") else f'Basic realm="{BASIC_REALM}"')
+            return error(401, detail, headers={"WWW-Authenticate": challenge}, reason="Unauthorized: " + detail)
         usage = proxy_request_count(request, user=token.user)
         request.sigil_rate_usage = usage  # X-RateLimit-* headers (sigil.api.ratelimit)
         if usage["exceeded"]:

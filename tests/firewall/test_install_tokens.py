@@ -69,3 +69,15 @@ def test_min_release_age_setting_is_per_user_and_validated(alice_api, bob_api):
     assert bob_api.get("/v1/firewall/settings").json() == {"min_release_age_hours": 0}
     response = alice_api.put("/v1/firewall/settings", {"min_release_age_hours": -1}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "BAD_REQUEST"
+
+
+def test_the_npm_challenge_says_what_sigil_needs(client, db):
+    # npm prints a challenge it does not know ("Unable to authenticate, need: …"); Basic or Bearer
+    # would make it print advice about `npm login` and npmjs.com instead.
+    response = client.get("/npm/dep-js")
+    assert response.status_code == 401 and response.json()["code"] == "UNAUTHORIZED"
+    assert response["WWW-Authenticate"] == ('SigilInstallToken realm="Sigil firewall", error_description="an '
+                                            'install token is required (create one with `sigil firewall token '
+                                            'create`)"')
+    revoked = client.get("/npm/dep-js", HTTP_AUTHORIZATION="Bearer sigil_it_forged")
+    assert revoked["WWW-Authenticate"].endswith('error_description="the install token is invalid or revoked"')

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from accounts.constants import TIER_LIMITS, Tier
-from firewall.services import install_token_create
+from firewall.services import install_token_create, install_token_revoke
 from marketplace.models import Verification
 from tests.fakes.servers import FakeNpm, make_targz
 from tests.intel.factories import make_threat
@@ -102,7 +102,19 @@ def test_an_integrity_mismatch_is_refused(live_server, registry, alice, tmp_path
 def test_no_token_is_a_401_npm_reports(live_server, registry, tmp_path):
     result = run_npm(live_server.url, None, "dep-js", tmp_path=tmp_path)
     output = result.stdout + result.stderr
-    assert result.returncode != 0 and "401" in output, output
+    assert result.returncode != 0 and "E401" in output, output
+    assert 'realm="Sigil firewall", error_description="an install token is required' in output, output
+    assert "npm login" not in output  # npm's own advice for registries it can log in to
+
+
+def test_a_revoked_token_is_a_401_npm_reports(live_server, registry, alice, tmp_path):
+    row, token = install_token_create(user=alice)
+    install_token_revoke(user=alice, public_id=row.public_id)
+    result = run_npm(live_server.url, token, "dep-js", tmp_path=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "E401" in output, output
+    assert 'realm="Sigil firewall", error_description="the install token is invalid or revoked"' in output, output
+    assert _installed(tmp_path, "dep-js") is None and not registry.requests
 
 
 def test_over_the_rate_limit_npm_reports_the_429_naming_sigil(live_server, registry, alice, tmp_path, monkeypatch):
