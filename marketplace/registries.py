@@ -353,9 +353,13 @@ class GitFetcher:
         stderr = proc.stderr.read().decode("utf-8", "replace")[-500:] if proc.stderr else ""
         if proc.returncode != 0:
             lowered = stderr.lower()
-            if "not found" in lowered or "remote branch" in lowered or "404" in lowered:
+            # The HTTP status as git words it ("returned error: 404"), never a bare number: the URL
+            # in the message has a port, and a port like 40412 is no 404.
+            status = re.search(r"returned error: (\d{3})", lowered)
+            status = status.group(1) if status else ""
+            if "not found" in lowered or "remote branch" in lowered or status == "404":
                 raise PackageNotFound("The repository or ref was not found.")
-            if "could not resolve" in lowered or "timed out" in lowered or "503" in lowered or "502" in lowered:
+            if "could not resolve" in lowered or "timed out" in lowered or status in ("502", "503"):
                 raise TransientFetchError("git clone failed: the server is unreachable.")
             raise FetchError(f"git clone failed: {stderr.strip().splitlines()[-1] if stderr.strip() else 'error'}")
         if _dir_size(dest) > cap:

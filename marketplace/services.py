@@ -39,16 +39,18 @@ _ERRORS_FOR_CALLER = {
 }
 
 
+@transaction.atomic
 def verification_submit(*, owner, source_type: str, source_ref: str, source_version: str = "",
                         source_hash: str = "", callback_url: str = "") -> Verification:
-    """Ask for a verification: a new one is queued to a worker once its row is committed; one
-    answered from a stored result has its callback queued (the tier check is the view's permission)."""
+    """Ask for a verification: a new one is queued to a worker, one answered from a stored result
+    has its callback queued, each once the row is committed so the worker reads it (the tier check
+    is the view's permission)."""
     verification, must_run = verification_request(
         owner=owner, source_type=source_type, source_ref=source_ref, source_version=source_version,
         source_hash=source_hash, callback_url=callback_url)
-    # verification_request's transaction has committed here (views are not atomic): a worker can read the row.
     if must_run:
-        tasks.verification_run.apply_async(args=[verification.public_id])
+        public_id = verification.public_id
+        transaction.on_commit(lambda: tasks.verification_run.apply_async(args=[public_id]))
     else:
         tasks.webhook_queue(verification)
     return verification

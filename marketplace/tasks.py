@@ -22,14 +22,11 @@ class WebhookDeliveryFailed(Exception):
 
 
 def webhook_queue(verification: Verification, event: str = WebhookEvent.COMPLETED) -> None:
-    """Queue the delivery of one event to the verification's callback_url.
-
-    Call it with the row committed and no transaction open (a task's end, or after a service's
-    atomic block in a request: views are not atomic), so the worker reads what was written. Not
-    transaction.on_commit: inside the tests' per-test transaction its callbacks would never run.
-    """
+    """Queue the delivery of one event to the verification's callback_url once the caller's
+    transaction (if any) has committed, so the worker reads what was written."""
     if verification.callback_url:
-        webhook_deliver.delay(verification.public_id, str(event))
+        public_id = verification.public_id
+        transaction.on_commit(lambda: webhook_deliver.delay(public_id, str(event)))
 
 
 class VerificationTask(Task):

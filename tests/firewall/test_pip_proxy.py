@@ -60,6 +60,7 @@ def test_a_threat_on_the_artifact_hash_withholds_that_file(get, index):
     assert get(f"/files/helper/{wheel_name('helper', '1.0')}").status_code == 403
 
 
+@pytest.mark.django_db(transaction=True)  # the verification is queued on commit (transaction.on_commit)
 def test_a_never_seen_file_is_verified_before_it_is_served_and_reused_after(get, index, bob, client):
     path = f"/files/lonely/{wheel_name('lonely', '1.0')}"
     response = get(path)

@@ -153,6 +153,7 @@ def test_public_page_of_a_url_source_hides_its_query(client, alice):
     assert "dl.example.com/a.tgz" in html and "SECRET123" not in html
 
 
+@pytest.mark.django_db(transaction=True)  # the verification is queued on commit (transaction.on_commit)
 def test_badge_url_points_at_the_public_url(alice_api, fake_npm, settings, client):
     body = alice_api.post_json("/v1/verify", {"source_type": "npm", "source_ref": "leftpad-ok"}).json()
     path = body["badge_url"].removeprefix(settings.SIGIL_PUBLIC_URL)

@@ -7,6 +7,11 @@ from tests.fakes.servers import FakeNpm, FakePyPI
 from .conftest import leftpad_tgz, tidy_sdist
 
 
+# POST /v1/verify queues its work once the request's row is committed (transaction.on_commit), as a
+# worker needs it: these tests commit for real, so the eager task runs within the request.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
 class TamperingNpm(FakeNpm):
     """A registry whose version documents say something else than what was asked for."""
 

@@ -8,6 +8,11 @@ from tests.fakes.servers import FakeNpm
 from tests.intel.factories import verified_threat
 
 
+# POST /v1/verify queues its work once the request's row is committed (transaction.on_commit), as a
+# worker needs it: these tests commit for real, so the eager task runs within the request.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
 @pytest.fixture
 def pair_npm(settings, allow):
     with FakeNpm(npm_release_pair()) as server:

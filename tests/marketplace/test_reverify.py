@@ -12,6 +12,11 @@ from signatures.services import signature_create, signature_withdraw
 from tests.fakes.servers import make_targz
 from tests.intel.factories import verified_threat
 
+
+# POST /v1/verify queues its work once the request's row is committed (transaction.on_commit), as a
+# worker needs it: these tests commit for real, so the eager task runs within the request.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 INDEX_JS = "module.exports = (s, n) => String(s).padStart(n);\n"
 
 

@@ -10,6 +10,10 @@ from tests.conftest import Api, make_user
 
 from .conftest import leftpad_tgz, tidy_sdist
 
+# POST /v1/verify queues its work once the request's row is committed (transaction.on_commit), as a
+# worker needs it: these tests commit for real, so the eager task runs within the request.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 

@@ -7,6 +7,11 @@ from tests.fakes.servers import FakeNpm, make_targz
 from tests.intel.factories import verified_threat
 
 
+# POST /v1/verify queues its work once the request's row is committed (transaction.on_commit), as a
+# worker needs it: these tests commit for real, so the eager task runs within the request.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
 def stream_kit_tgz() -> bytes:
     pkg = {"name": "stream-kit", "version": "2.0.0", "main": "index.js",
            "dependencies": {"through": "~2.3.1", "flatmap-stream": "^0.1.0"}}

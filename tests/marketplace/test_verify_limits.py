@@ -38,6 +38,7 @@ def test_git_clone_over_the_time_cap_is_killed(fake_git, settings):
         GitFetcher().fetch(fake_git.repo_url("acme/tool"), None)
 
 
+@pytest.mark.django_db(transaction=True)  # the verification is queued on commit (transaction.on_commit)
 def test_an_unexpected_error_is_recorded_not_left_pending(alice_api, settings):
     settings.SIGIL_VERIFY_FETCHERS = {"pip": "tests.fakes.fetchers.ExplodingFetcher"}
     response = alice_api.post_json("/v1/verify", {"source_type": "pip", "source_ref": "tidy"})

@@ -1,10 +1,16 @@
 """Issue 11, point 1: a reused verification must never hide a threat recorded since."""
 import hashlib
 
+import pytest
+
 from marketplace.models import Verification
 from tests.intel.factories import verified_threat
 
 from .conftest import leftpad_tgz
+
+# POST /v1/verify queues its work once the request's row is committed (transaction.on_commit), as a
+# worker needs it: these tests commit for real, so the eager task runs within the request.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 INDEX_JS = b"module.exports = (s, n) => String(s).padStart(n);\n"
 

@@ -6,6 +6,11 @@ from marketplace.models import Verification
 
 from .conftest import leftpad_tgz
 
+
+# POST /v1/verify queues its work once the request's row is committed (transaction.on_commit), as a
+# worker needs it: these tests commit for real, so the eager task runs within the request.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 BLOCKED = ["127.0.0.1", "10.0.0.8", "192.168.1.20", "169.254.169.254", "100.64.0.9", "::1", "fe80::1",
            "::ffff:169.254.169.254"]
 

@@ -7,10 +7,12 @@ from marketplace import execution, guarded_http, webhooks
 from marketplace.models import Verification, WebhookDelivery
 
 
-def test_callback_request_answers_202_and_posts_a_signed_result(alice_api, fake_pypi, web):
+def test_callback_request_answers_202_and_posts_a_signed_result(alice_api, fake_pypi, web,
+                                                               django_capture_on_commit_callbacks):
     web.routes["/hook"] = (200, b"ok", {})
-    response = alice_api.post_json("/v1/verify", {"source_type": "pip", "source_ref": "tidy",
-                                                  "callback_url": f"{web.url}/hook"})
+    with django_capture_on_commit_callbacks(execute=True):  # the run is queued once the row is committed
+        response = alice_api.post_json("/v1/verify", {"source_type": "pip", "source_ref": "tidy",
+                                                      "callback_url": f"{web.url}/hook"})
     assert response.status_code == 202
     vid = response.json()["verification_id"]
     hooks = [r for r in web.requests if r["path"] == "/hook"]
@@ -29,11 +31,13 @@ def test_callback_request_answers_202_and_posts_a_signed_result(alice_api, fake_
     assert [(d["attempt"], d["outcome"], d["status_code"]) for d in log] == [(1, "success", 200)]
 
 
-def test_failed_deliveries_are_retried_3xx_counts_as_failure_and_every_attempt_is_logged(alice_api, fake_pypi, web):
+def test_failed_deliveries_are_retried_3xx_counts_as_failure_and_every_attempt_is_logged(
+        alice_api, fake_pypi, web, django_capture_on_commit_callbacks):
     web.script = [500, 302, 503]  # then the route answers 200
     web.routes["/hook"] = (200, b"ok", {})
-    vid = alice_api.post_json("/v1/verify", {"source_type": "pip", "source_ref": "tidy",
-                                             "callback_url": f"{web.url}/hook"}).json()["verification_id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        vid = alice_api.post_json("/v1/verify", {"source_type": "pip", "source_ref": "tidy",
+                                                 "callback_url": f"{web.url}/hook"}).json()["verification_id"]
     log = alice_api.get(f"/v1/verify/{vid}/deliveries").json()["deliveries"]
     assert [(d["attempt"], d["outcome"], d["status_code"]) for d in log] == [
         (1, "failure", 500), (2, "failure", 302), (3, "failure", 503), (4, "success", 200)]
@@ -41,10 +45,12 @@ def test_failed_deliveries_are_retried_3xx_counts_as_failure_and_every_attempt_i
     assert len({r["headers"]["webhook-id"] for r in web.requests}) == 1
 
 
-def test_deliveries_stop_after_the_configured_attempts(alice_api, fake_pypi, web, settings):
+def test_deliveries_stop_after_the_configured_attempts(alice_api, fake_pypi, web, settings,
+                                                      django_capture_on_commit_callbacks):
     web.script = [500] * 20
-    vid = alice_api.post_json("/v1/verify", {"source_type": "pip", "source_ref": "tidy",
-                                             "callback_url": f"{web.url}/hook"}).json()["verification_id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        vid = alice_api.post_json("/v1/verify", {"source_type": "pip", "source_ref": "tidy",
+                                                 "callback_url": f"{web.url}/hook"}).json()["verification_id"]
     attempts = WebhookDelivery.objects.filter(verification__public_id=vid)
     assert attempts.count() == settings.SIGIL_WEBHOOK_MAX_ATTEMPTS
     assert set(attempts.values_list("outcome", flat=True)) == {"failure"}
@@ -57,10 +63,11 @@ def test_deliveries_log_is_owner_only(alice_api, bob_api, fake_pypi, web):
     assert bob_api.get(f"/v1/verify/{vid}/deliveries").status_code == 404
 
 
-def test_an_error_result_is_delivered_too(alice_api, fake_pypi, web):
+def test_an_error_result_is_delivered_too(alice_api, fake_pypi, web, django_capture_on_commit_callbacks):
     web.routes["/hook"] = (200, b"ok", {})
-    response = alice_api.post_json("/v1/verify", {"source_type": "pip", "source_ref": "no-such-project",
-                                                  "callback_url": f"{web.url}/hook"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_api.post_json("/v1/verify", {"source_type": "pip", "source_ref": "no-such-project",
+                                                      "callback_url": f"{web.url}/hook"})
     assert response.status_code == 202
     event = json.loads(web.requests[-1]["body"])
     assert event["data"]["status"] == "error"
