@@ -124,14 +124,15 @@ LOW_SEVERITY_CAP_PER_PHASE = 3
 # And all low-severity signature matches of a package together, wherever they sit (setup.py too):
 # platform checks, compiler subprocesses, env reads, exec of a version file, HTTP calls are what
 # every build script and library does. What they mean together is the combinations' job.
-LOW_SEVERITY_CAP_TOTAL = 5
+LOW_SEVERITY_CAP_TOTAL = 4
 # Prose and data are not behaviour: everything found in documentation, type stubs, data files and
 # development tooling together adds at most this much to a package.
 NOT_BEHAVIOUR_REASONS = ("documentation", "type stub", "data", "development tooling")
 NOT_BEHAVIOUR_CAP = 4
-# Code in tests, examples, docs and maintainer scripts runs neither at install nor on import: all of
-# it together adds at most this much.
-LOW_VALUE_CODE_REASONS = ("tests or docs",)
+# Code in tests, examples, docs and maintainer scripts runs neither at install nor on import, and
+# vendored third-party trees (third_party/, vendor/, deps/: their build scripts and test harnesses
+# mostly) are someone else's code: all of it together adds at most this much.
+LOW_VALUE_CODE_REASONS = ("tests or docs", "vendored")
 LOW_VALUE_CODE_CAP = 6
 # Package-level engine findings diminish per rule (the k-th link counts FILE_DECAY**k), not per file.
 PACKAGE_LEVEL_RULES = {"eng_symlink", "eng_hardlink", "eng_device", "eng_fifo", "eng_unsafe_path", "eng_other",

