@@ -125,3 +125,24 @@ def test_over_the_rate_limit_npm_reports_the_429_naming_sigil(live_server, regis
     assert result.returncode != 0 and "429" in output and "Sigil firewall: rate limit of 1 requests" in output, output
     assert _installed(tmp_path, "dep-js") is None
     assert not [r for r in registry.requests if r["path"].endswith(".tgz")]
+
+
+def test_the_npmrc_that_sigil_firewall_setup_writes_routes_npm_through_the_proxy(live_server, registry, alice,
+                                                                                 tmp_path):
+    from tests.cli.conftest import Sigil
+
+    cli = Sigil(tmp_path / "home", live_server.url)
+    cli.env_extra = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    cli.login("alice@example.com")
+    assert cli("firewall", "setup", "npm", "--write").returncode == 0
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "t", "version": "1.0.0", "private": true}')
+    # Only ~/.npmrc (what setup wrote) names the registry and the token.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "npm_config_cache": str(tmp_path / "cache"),
+           "npm_config_globalconfig": str(tmp_path / "no-global-npmrc")}
+    result = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--fetch-retries=0", "dep-js"], cwd=project,
+                            env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _installed(tmp_path, "dep-js") == "1.1.0"
+    assert Verification.objects.get(status="verified").source_ref.endswith("dep-js-1.1.0.tgz")

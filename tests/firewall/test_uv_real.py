@@ -73,3 +73,24 @@ def test_a_revoked_token_and_no_token_are_refused_with_401(live_server, index, a
         output = result.stdout + result.stderr
         assert result.returncode != 0 and "401" in output, output
     assert not _files_fetched(index)
+
+
+def test_the_uv_toml_that_sigil_firewall_setup_writes_routes_uv_through_the_proxy(live_server, index, alice, tmp_path):
+    from tests.cli.conftest import Sigil
+
+    cli = Sigil(tmp_path / "home", live_server.url)
+    cli.env_extra = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    cli.login("alice@example.com")
+    assert cli("firewall", "setup", "uv", "--write").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+    env.update({"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"), "NO_COLOR": "1",
+                "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_HTTP_RETRIES": "0"})
+    # No index on the command line: only the user-level uv.toml names one.
+    result = subprocess.run([UV, "pip", "install", "--python", sys.executable, "--target", str(tmp_path / "site"),
+                             "--no-progress", "-v", "lonely"], env=env, capture_output=True, text=True, timeout=180)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert str(tmp_path / "config" / "uv" / "uv.toml") in output  # uv says which configuration it read
+    assert (tmp_path / "site" / "lonely.py").exists()
+    assert _files_fetched(index) == {f"/files/{wheel_name('lonely', '1.0')}"}
+    assert Verification.objects.filter(status="verified").count() == 1
