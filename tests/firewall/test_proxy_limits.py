@@ -50,6 +50,7 @@ def test_the_proxy_limit_is_counted_apart_from_the_api_limit(client, index, db):
     assert response["X-RateLimit-Remaining"] == str(proxy_limit - api_limit - 1)
 
 
+@pytest.mark.django_db(transaction=True)  # the verification is queued on commit (transaction.on_commit)
 def test_a_free_user_s_first_downloads_are_verified_within_the_hour_s_budget(client, index, bob, tier_limits, db):
     tier_limits(Tier.FREE, proxy_scans_per_hour=1)
     free = make_user("free@example.com", tier=Tier.FREE)

@@ -72,6 +72,7 @@ def test_npm_tarballs_outside_the_registry_host_are_never_served(client, npm_reg
     assert not [r for r in npm_registry.requests if r["path"].endswith(".tgz")]
 
 
+@pytest.mark.django_db(transaction=True)  # the verification is queued on commit (transaction.on_commit)
 def test_npm_tarball_urls_point_back_at_the_proxy_and_unlisted_ones_are_404(client, npm_registry, auth):
     doc = client.get("/npm/dep-js", **auth).json()
     assert doc["versions"]["1.0.0"]["dist"]["tarball"] == "http://testserver/npm/dep-js/-/dep-js-1.0.0.tgz"
