@@ -111,6 +111,14 @@ def revocation_body(verification) -> dict | None:
     }
 
 
+def badge_url(verification) -> str | None:
+    return f"{settings.SIGIL_PUBLIC_URL}/badge/{verification.public_id}.svg" if verification.has_badge else None
+
+
+def page_url(verification) -> str:
+    return f"{settings.SIGIL_PUBLIC_URL}/verifications/{verification.public_id}"
+
+
 class ErrorField(serializers.CharField):
     """`error`: present only on a verification in status "error"."""
 
@@ -156,10 +164,10 @@ class VerificationOutputSerializer(serializers.Serializer):
         return verification.verdict if verification.is_done else None
 
     def get_badge_url(self, verification) -> str | None:
-        return f"{settings.SIGIL_PUBLIC_URL}/badge/{verification.public_id}.svg" if verification.has_badge else None
+        return badge_url(verification)
 
     def get_page_url(self, verification) -> str:
-        return f"{settings.SIGIL_PUBLIC_URL}/verifications/{verification.public_id}"
+        return page_url(verification)
 
     def get_artifact_hash(self, verification) -> str | None:
         return verification.artifact_hash or None
@@ -215,6 +223,7 @@ class DeliveryListSerializer(serializers.Serializer):
 LOOKUP_MAX_ITEMS = 1000
 LOOKUP_MAX_HASHES = 64
 LOOKUP_ECOSYSTEMS = {"pypi": "pypi", "npm": "npm"}  # accepted spellings (any case) -> intel ecosystem
+LOOKUP_STATUSES = ["malicious", "failed_verification", "verified", "unknown"]  # selectors.lookup_status
 _ITEM_SHAPES = ('{"purl": "pkg:pypi/requests@2.32.3"}, {"ecosystem": "npm", "name": "left-pad", "version": "1.3.0"} '
                 'or {"hash": "sha256:..."}')
 
@@ -279,30 +288,49 @@ def lookup_body(data) -> list:
 
 
 class LookupThreatSerializer(serializers.Serializer):
+    # From an intel.matching.ThreatMatch.
     reference = serializers.CharField()
     severity = serializers.CharField()
     category = serializers.CharField()
     withdrawn = serializers.BooleanField()
-    match = serializers.ChoiceField(choices=MatchBasis.choices)
-    url = serializers.CharField()
+    match = serializers.ChoiceField(choices=MatchBasis.choices, source="basis")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, threat) -> str:
+        return threat_public_url(threat.reference)
 
 
 class LookupPackageSerializer(serializers.Serializer):
+    # From a PackageQuery that names a package.
     ecosystem = serializers.CharField()
     name = serializers.CharField()
     version = serializers.CharField(allow_null=True)
-    purl = serializers.CharField()
+    purl = serializers.SerializerMethodField()
+
+    def get_purl(self, query) -> str:
+        namespace, _, name = query.name.rpartition("/")
+        return PackageURL(type=query.ecosystem, namespace=namespace or None, name=name, version=query.version).to_string()
 
 
 class LookupVerificationSerializer(serializers.Serializer):
-    verification_id = serializers.CharField()
+    # From the latest Verification of the package version (any owner's).
+    verification_id = serializers.CharField(source="public_id")
     status = serializers.CharField()
-    verdict = serializers.CharField(allow_null=True)
-    verified_at = serializers.CharField(allow_null=True)
-    expires_at = serializers.CharField(allow_null=True)
-    expired = serializers.BooleanField()
-    badge_url = serializers.CharField(allow_null=True)
-    page_url = serializers.CharField()
+    verdict = serializers.SerializerMethodField()
+    verified_at = TimestampField(allow_null=True)
+    expires_at = TimestampField(allow_null=True)
+    expired = serializers.BooleanField(source="is_expired")
+    badge_url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+
+    def get_verdict(self, verification) -> str | None:
+        return verification.verdict or None
+
+    def get_badge_url(self, verification) -> str | None:
+        return badge_url(verification)
+
+    def get_page_url(self, verification) -> str:
+        return page_url(verification)
 
 
 class LookupItemErrorSerializer(serializers.Serializer):
@@ -313,14 +341,21 @@ class LookupItemErrorSerializer(serializers.Serializer):
 class LookupResultSerializer(serializers.Serializer):
     """One result per item, in request order; either an answer or an `error`."""
 
+    # From {"index", "error"} for an item that could not be parsed, else {"index"} and an answer of
+    # selectors.package_lookup ({"query", "status", "match", "threats", "verification"}).
     index = serializers.IntegerField()
     package = LookupPackageSerializer(allow_null=True, required=False)
-    hashes = serializers.ListField(child=serializers.CharField(), required=False)
-    status = serializers.ChoiceField(choices=["malicious", "failed_verification", "verified", "unknown"], required=False)
+    hashes = serializers.ListField(child=serializers.CharField(), source="query.hashes", required=False)
+    status = serializers.ChoiceField(choices=LOOKUP_STATUSES, required=False)
     match = serializers.ChoiceField(choices=MatchBasis.choices, allow_null=True, required=False)
     threats = LookupThreatSerializer(many=True, required=False)
     verification = LookupVerificationSerializer(allow_null=True, required=False)
     error = LookupItemErrorSerializer(required=False)
+
+    def to_representation(self, result):
+        if "error" in result:
+            return {"index": result["index"], "error": LookupItemErrorSerializer(result["error"]).data}
+        return super().to_representation({**result, "package": result["query"] if result["query"].name else None})
 
 
 class LookupInputSerializer(serializers.Serializer):
@@ -330,5 +365,13 @@ class LookupInputSerializer(serializers.Serializer):
 
 
 class LookupOutputSerializer(serializers.Serializer):
+    # From {"results"}: the summary counts the results by status.
     results = LookupResultSerializer(many=True)
-    summary = serializers.DictField(child=serializers.IntegerField())
+    summary = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_summary(self, body) -> dict:
+        summary = dict.fromkeys([*LOOKUP_STATUSES, "error"], 0)
+        for result in body["results"]:
+            summary["error" if "error" in result else result["status"]] += 1
+        return summary

@@ -1,19 +1,16 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from packageurl import PackageURL
 from rest_framework import status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intel.models import threat_public_url
 from marketplace import selectors, services
 from marketplace.api import serializers
 from marketplace.constants import VerificationStatus
 from sigil.api.errors import NotFound, RateLimited
 from sigil.api.ratelimit import spend_budget
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
-from sigil.timefmt import isoformat_z
 
 
 class TierCanVerify(BasePermission):
@@ -93,36 +90,6 @@ class WebhookSecretView(APIView):
         return Response(serializers.WebhookSecretOutputSerializer(services.webhook_secret_rotate(user=request.user)).data)
 
 
-def _lookup_result(index: int, answer: dict) -> dict:
-    query = answer["query"]
-    package = None
-    if query.name:
-        namespace, _, name = query.name.rpartition("/")
-        purl = PackageURL(type=query.ecosystem, namespace=namespace or None, name=name, version=query.version)
-        package = {"ecosystem": query.ecosystem, "name": query.name, "version": query.version, "purl": purl.to_string()}
-    verification = answer["verification"]
-    return {
-        "index": index,
-        "package": package,
-        "hashes": list(query.hashes),
-        "status": answer["status"],
-        "match": answer["match"],
-        "threats": [{"reference": m.reference, "severity": m.severity, "category": m.category, "withdrawn": m.withdrawn,
-                     "match": m.basis, "url": threat_public_url(m.reference)} for m in answer["threats"]],
-        "verification": None if verification is None else {
-            "verification_id": verification.public_id,
-            "status": verification.status,
-            "verdict": verification.verdict or None,
-            "verified_at": isoformat_z(verification.verified_at),
-            "expires_at": isoformat_z(verification.expires_at),
-            "expired": verification.is_expired,
-            "badge_url": (f"{settings.SIGIL_PUBLIC_URL}/badge/{verification.public_id}.svg"
-                          if verification.has_badge else None),
-            "page_url": f"{settings.SIGIL_PUBLIC_URL}/verifications/{verification.public_id}",
-        },
-    }
-
-
 class LookupView(APIView):
     @extend_schema(
         operation_id="lookup",
@@ -150,9 +117,6 @@ class LookupView(APIView):
             except ValueError as exc:
                 errors[index] = {"code": "INVALID_ITEM", "detail": str(exc)}
         answers = iter(selectors.package_lookup(queries=queries))
-        results = [{"index": index, "error": errors[index]} if index in errors else _lookup_result(index, next(answers))
+        results = [{"index": index, "error": errors[index]} if index in errors else {"index": index, **next(answers)}
                    for index in range(len(items))]
-        summary = dict.fromkeys(("malicious", "failed_verification", "verified", "unknown", "error"), 0)
-        for result in results:
-            summary[result.get("status", "error")] += 1
-        return Response({"results": results, "summary": summary})
+        return Response(serializers.LookupOutputSerializer({"results": results}).data)
