@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from domain.identifiers import normalize_hash, normalize_package_name
+from domain.providers import Provided
 from domain.scoring import BLOCKING_VERDICTS, PASSING_VERDICTS, SEVERITY_RANK, verdict_for_score
 from intel.constants import (
     RANGE_START,
@@ -40,6 +41,10 @@ from scans.selectors import package_scans
 from signatures.models import Signature
 
 NEW_ACCOUNT_DAYS = 30
+
+# marketplace (above intel) provides it: the status, verdict, source_ref and source_version of every
+# verification of the publisher's packages (marketplace/apps.py).
+publisher_verifications = Provided("a publisher's verifications (marketplace)")
 
 
 def threats_matching(*, hashes: Iterable[str] = (), package_versions: Iterable[tuple[str, str, str]] = ()) -> list[Threat]:
@@ -172,10 +177,6 @@ def _publisher_scans(publisher: Publisher):
     return package_scans(ecosystem=publisher.ecosystem, names=publisher.packages.values("name"))
 
 
-def _verifications(publisher: Publisher) -> list:
-    return list(publisher.verifications.values("status", "verdict", "source_ref", "source_version"))
-
-
 def _accounts_agreeing_with_verifications(publisher: Publisher, verifications: list) -> set:
     """Accounts whose scan of a package version matched the server's own verification of it
     (blocking where it failed, passing where it passed)."""
@@ -227,7 +228,7 @@ def publisher_reputation(*, publisher: Publisher) -> dict:
     ) if names else 0
 
     per_account = list(_publisher_scans(publisher).values("user").annotate(worst=Max("score"), mean=Avg("score")))
-    verifications = _verifications(publisher)
+    verifications = publisher_verifications(publisher=publisher)
     # Accounts count by standing: five fresh free sign-ups scoring "critical" weigh nothing.
     standing = account_standing(user_ids={a["user"] for a in per_account},
                                 agreeing=_accounts_agreeing_with_verifications(publisher, verifications))

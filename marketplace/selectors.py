@@ -91,6 +91,13 @@ def verification_wait(*, verification: Verification, seconds: float) -> Verifica
     return verification
 
 
+def publisher_verifications(*, publisher) -> list[dict]:
+    """Status, verdict, source_ref and source_version of every verification of a publisher's
+    packages: intel's publisher reputation weighs them (intel.selectors.publisher_verifications)."""
+    return list(Verification.objects.filter(publisher=publisher).values("status", "verdict", "source_ref",
+                                                                      "source_version"))
+
+
 def webhook_deliveries(*, verification: Verification) -> QuerySet[WebhookDelivery]:
     return verification.deliveries.order_by("attempt")
 

@@ -1,6 +1,6 @@
 """Reads for scans: a user's own history, never anyone else's; community scans of packages for intel."""
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from scans.filters import ScanFilter
 from scans.models import Scan
@@ -17,6 +17,11 @@ def scan_list(*, user, filters=None) -> QuerySet[Scan]:
 
 def scan_get(*, user, public_id: str) -> Scan | None:
     return Scan.objects.filter(user=user, public_id=public_id).first()
+
+
+def user_scan_summary(*, user) -> dict:
+    """{"scan_count", "last_scan_at"} (None before the first scan) of one user's scans."""
+    return Scan.objects.filter(user=user).aggregate(scan_count=Count("id"), last_scan_at=Max("created_at"))
 
 
 def package_scans(*, ecosystem: str, names) -> QuerySet[Scan]:

@@ -67,6 +67,20 @@ def test_the_cli_takes_nothing_from_scans_but_the_engine(graph):
     assert [i for i in _imports(graph, CLI, "scans") if not i.split(" -> ")[1].startswith(ENGINE)] == []
 
 
+def test_every_read_a_lower_app_declares_is_provided_by_the_app_above(graph):
+    """Each domain.providers.Provided slot is filled once Django has started (AppConfig.ready)."""
+    import importlib
+
+    from domain.providers import Provided
+
+    slots = {}
+    for module in sorted(m for m in graph.modules if m.split(".")[0] in APPS and m.endswith(".selectors")):
+        for name, value in vars(importlib.import_module(module)).items():
+            if isinstance(value, Provided):
+                slots[f"{module}.{name}"] = value._reader is not None
+    assert slots == {"accounts.selectors.user_scan_summary": True, "intel.selectors.publisher_verifications": True}
+
+
 def test_no_module_imports_itself_through_others(graph):
     modules = sorted(m for m in graph.modules if m.split(".")[0] in PACKAGES)
     edges = {m: sorted(i for i in graph.find_modules_directly_imported_by(m) if i.split(".")[0] in PACKAGES)
