@@ -250,6 +250,9 @@ COMBOS: tuple[Combo, ...] = (
                                                    Has(tag("exec", "fetch", "send", "persist", "hidden-process",
                                                            "browser-store", "secret-read")))),
           tag("browser-tamper")),
+    # Stealers drop what they collect on a bare-IP server: a file upload and a literal public IP URL.
+    Combo("eng_combo_upload_raw_ip", "uploads files to a server named by a literal IP address", 3, "high",
+          W.COMBO_UPLOAD_RAW_IP, all_of(Has(tag("upload")), Has(tag("raw-ip")), SHIPPED), tag("raw-ip")),
     # Backdoors and proxyware: code that installs itself to run again (autorun key, launch agent,
     # user service) and, in the same file, connects out or sends data.
     Combo("eng_combo_persist_network", "installs itself to run again and connects to a server", 2, "high",

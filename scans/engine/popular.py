@@ -64,3 +64,19 @@ discord.js web3 ethers bignumber.js bn.js elliptic crypto-js node-forge tough-co
 xml2js yaml js-yaml json5 iconv-lite buffer events util punycode string_decoder
 """.split()
 )
+
+# Import names of popular PyPI distributions, with the distribution that owns each. A package whose
+# own top-level module has one of these names, when its name contains neither the module's nor the
+# owner's, replaces that module for every program on the machine (netmanagement shipping
+# "requests/"). Names that honest forks share (discord, telegram, cv2) are left out.
+SHADOWED_IMPORTS = {
+    "requests": "requests", "urllib3": "urllib3", "certifi": "certifi", "idna": "idna",
+    "charset_normalizer": "charset-normalizer", "six": "six", "numpy": "numpy", "pandas": "pandas",
+    "yaml": "pyyaml", "boto3": "boto3", "botocore": "botocore", "aiohttp": "aiohttp", "flask": "flask",
+    "django": "django", "jinja2": "jinja2", "click": "click", "cryptography": "cryptography",
+    "dateutil": "python-dateutil", "jwt": "pyjwt", "typing_extensions": "typing-extensions",
+    "setuptools": "setuptools", "pip": "pip", "httpx": "httpx", "colorama": "colorama", "tqdm": "tqdm",
+    "psutil": "psutil", "paramiko": "paramiko", "bs4": "beautifulsoup4", "PIL": "pillow",
+    "sklearn": "scikit-learn", "selenium": "selenium", "openai": "openai", "web3": "web3",
+    "Crypto": "pycryptodome", "nacl": "pynacl", "socks": "pysocks",
+}

@@ -16,12 +16,14 @@ import os
 from pathlib import Path
 
 from . import scoring as W
+from .analyzers.agent_tools import tool_poisoning
 from .analyzers.install_scope import (dev_tool_lines, env_gated, install_targets, maintainer_lines,
                                      overrides_install_step, shipped_file_execs)
 from .analyzers.credentials import browser_profile_discount, own_store_discount
 from .analyzers.installers import mark_installers, quiet_verified_downloads
 from .analyzers.npm import npm_scripts
-from .analyzers.provenance import confusion_probe, metadata_name, provenance, special_entries, typosquat
+from .analyzers.provenance import (confusion_probe, metadata_name, provenance, shadows_popular, special_entries,
+                                   typosquat)
 from .archive import ArchiveLimits, Entry, load_bytes, read_archive
 from .combos import combine
 from .decode import scan_blobs
@@ -140,6 +142,7 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
         if info.lang in BLOB_LANGS and info.mult >= 1.0:
             hits.extend(scan_blobs(compiled, info, info.data, info.mult))
     hits.extend(provenance(files))
+    hits.extend(tool_poisoning(files))
     hits.extend(special_entries(specials))
     _large_package_discount(files, hits)
     _opt_in_startup_hooks(hits)
@@ -150,6 +153,7 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     mark_installers(hits)
     hits.extend(combine(hits))
     hits.extend(confusion_probe(hits))
+    hits.extend(shadows_popular(package_name, ecosystem, files))
     hits.extend(typosquat(package_name, ecosystem, pkg or by_role.get("setup.py") or by_role.get("PKG-INFO"), hits))
     dependencies = declared_dependencies({f.role: f.data for f in files if f.is_text}, ecosystem)
     return aggregate(hits), dependencies

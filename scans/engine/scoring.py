@@ -56,6 +56,11 @@ TYPOSQUAT_ALONE = 1  # the name alone is a note: it never tips a package into me
 # A dependency-confusion probe: an implausible version (tag "imitation") and a high-severity beacon
 # carrying host or user identity anywhere in the package (probes often sit in a test-named file).
 CONFUSION_PROBE = 15
+# A top-level module named like a popular package the distribution is not (it replaces that module
+# for every program: an import hijack), popular.SHADOWED_IMPORTS.
+SHADOWS_POPULAR = 25
+# An AI-agent tool whose description hides instructions to the model (analyzers/agent_tools.py).
+TOOL_POISONING = 25
 # Binary bytes under a source extension (.py, .js): an encrypted or packed payload in disguise.
 BINARY_SOURCE = 12
 BINARY_SOURCE_MIN_BYTES = 1024
@@ -94,6 +99,7 @@ COMBO_HIDDEN_CODE_RUN = 15  # obfuscated or decoded code evaluated
 COMBO_HOOK_OBFUSCATED = 10  # install/import-time code that is packed or obfuscated
 COMBO_BROWSER_TAMPER = 14
 COMBO_CLIPPER = 25
+COMBO_UPLOAD_RAW_IP = 20  # files uploaded to a server named by a literal IP address (stealer drop)
 COMBO_PERSIST_NETWORK = 14  # installs itself to run again and talks to a server (backdoor, proxyware)
 # A phase combination whose strong side is itself high or critical counts this much more.
 STRONG_COMBO_BOOST = 1.25
@@ -137,4 +143,4 @@ LOW_VALUE_CODE_CAP = 6
 # Package-level engine findings diminish per rule (the k-th link counts FILE_DECAY**k), not per file.
 PACKAGE_LEVEL_RULES = {"eng_symlink", "eng_hardlink", "eng_device", "eng_fifo", "eng_unsafe_path", "eng_other",
                        "eng_hidden_file", "eng_native_binary", "eng_executable", "eng_pyc_only", "eng_typosquat",
-                       "eng_confusion_probe"}
+                       "eng_confusion_probe", "eng_shadows_popular"}

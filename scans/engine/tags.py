@@ -16,6 +16,8 @@ TAGS: dict[str, str] = {
     "fetch": "requests data over the network (downloads, GET requests)",
     "send": "sends data out over the network (POST, raw IP endpoints, DNS lookups carrying data)",
     "exfil-endpoint": "names a place stolen data goes (webhooks, paste or tunnel hosts, request catchers, uploads)",
+    "raw-ip": "names its server by a literal public IP address (no domain to take down or inspect)",
+    "upload": "uploads files (multipart forms, curl -F / --upload-file)",
     "bot-channel": "a messaging-bot channel (Telegram or Discord bot), the remote control of a RAT",
     "secret-read": "reads credentials, tokens or keys",
     "env-read": "reads environment variables (every library does; not a secret by itself)",

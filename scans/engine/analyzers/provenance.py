@@ -14,6 +14,7 @@ from ..decode import binary_kind
 from ..files import JS_EXT, MAX_SCAN_BYTES, NATIVE_EXT, PY_EXT, FileInfo
 from ..hits import RawHit
 from ..match import MAX_EXCERPT
+from ..popular import SHADOWED_IMPORTS
 from ..typosquat import typosquat_target
 
 COMMON_HIDDEN = {".gitignore", ".npmignore", ".gitattributes", ".editorconfig", ".eslintrc", ".eslintrc.js",
@@ -154,6 +155,42 @@ def confusion_probe(hits: list[RawHit]) -> list[RawHit]:
     first = min(beacons, key=lambda h: (h.file.path, h.line))
     return [RawHit("eng_confusion_probe", 6, "high", first.file, first.line, first.excerpt, W.CONFUSION_PROBE,
                    "implausible version number and a beacon of host or user identity (dependency-confusion probe)")]
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def top_level_modules(files: list[FileInfo]) -> dict[str, FileInfo]:
+    """The modules a distribution installs at the top of site-packages: X/__init__.py or X.py at the
+    root (below src/ or lib/ for a src layout), each with the file that defines it."""
+    found: dict[str, FileInfo] = {}
+    for info in files:
+        parts = info.role.split("/")
+        if len(parts) >= 3 and parts[0] in ("src", "lib"):
+            parts = parts[1:]
+        if len(parts) == 2 and parts[1] == "__init__.py":
+            found.setdefault(parts[0], info)
+        elif len(parts) == 1 and parts[0].endswith(".py") and parts[0] != "setup.py":
+            found.setdefault(parts[0][:-3], info)
+    return found
+
+
+def shadows_popular(package_name: str | None, ecosystem: str | None, files: list[FileInfo]) -> list[RawHit]:
+    """A PyPI package installing a top-level module named like a popular package it is not: every
+    program importing that name on the machine runs this package's code instead (an import hijack).
+    Forks and extras keep the name in theirs (psycopg2-binary, pysocks, pycryptodome)."""
+    if ecosystem != "pypi" or not package_name:
+        return []
+    mine = _squash(package_name)
+    hits = []
+    for module, info in sorted(top_level_modules(files).items()):
+        owner = SHADOWED_IMPORTS.get(module)
+        if owner and _squash(module) not in mine and _squash(owner) not in mine:
+            hits.append(RawHit("eng_shadows_popular", 6, "high", info, 0, f"{info.role} in {package_name}",
+                               W.SHADOWS_POPULAR, f"installs a top-level '{module}' module, replacing the popular "
+                               f"package '{owner}' for every program that imports it"))
+    return hits
 
 
 def typosquat(package_name: str | None, ecosystem: str | None, anchor: FileInfo | None,

@@ -52,6 +52,10 @@ def test_the_benign_idiom_beside_it_stays_low(rules, ecosystem, files):
     ("persist_and_connect", "eng_combo_persist_network"),
     ("confusion_probe_in_test_file", "eng_confusion_probe"),
     ("clipboard_clipper_py", "eng_combo_clipboard_clipper"),
+    ("shadows_popular_module", "eng_shadows_popular"),
+    ("upload_to_raw_ip", "eng_combo_upload_raw_ip"),
+    ("udp_flood", "network_flood_loop"),
+    ("mcp_tool_poisoning", "eng_tool_poisoning"),
 ])
 def test_the_finding_names_the_technique(rules, case, rule):
     result = _scan(rules, "pypi", CASES[("pypi", True)][case])
