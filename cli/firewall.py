@@ -147,6 +147,28 @@ def _write_setup(tool: str, text: str, path: Path, urls: dict, token: str) -> No
     os.chmod(path, 0o600)
 
 
+PIP_CONFIG_LINE = re.compile(r"^(?P<name>[^=\s]*\.(?P<key>[a-z-]+))='?(?P<value>.*?)'?$")
+
+
+def other_pip_sources(index_url: str) -> list[str]:
+    """Package sources pip would use besides `index_url` (`pip config list`: a global or site
+    pip.conf, PIP_* variables). pip merges them, so what comes from them bypasses the firewall."""
+    python = shutil.which("python3") or sys.executable
+    try:
+        listed = subprocess.run([python, "-m", "pip", "config", "list"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return []  # no pip to ask: nothing to warn about
+    found = []
+    for line in listed.stdout.splitlines():
+        match = PIP_CONFIG_LINE.match(line.strip())
+        if match is None or not match["value"].strip():
+            continue
+        if match["key"] in ("extra-index-url", "find-links") or (
+                match["key"] == "index-url" and match["value"].strip() != index_url):
+            found.append(f"{match['name']}={match['value']}")
+    return found
+
+
 def cmd_setup(args) -> int:
     api = Api()
     token = install_token(api)
@@ -154,11 +176,15 @@ def cmd_setup(args) -> int:
     if not args.write:
         out(f"# {path}" if path else "# run:")
         out(text.rstrip("\n"))
-        return EXIT_OK
-    if path is None:
+    elif path is None:
         raise CliError("poetry keeps sources per project: run the two commands `sigil firewall setup poetry` prints")
-    _write_setup(args.tool, text, path, proxy_urls(api.base, token), token)
-    out(f"Wrote {path}: {args.tool} now installs through {api.base} (Sigil firewall).")
+    else:
+        _write_setup(args.tool, text, path, proxy_urls(api.base, token), token)
+        out(f"Wrote {path}: {args.tool} now installs through {api.base} (Sigil firewall).")
+    if args.tool == "pip":
+        for source in other_pip_sources(proxy_urls(api.base, token)["simple"]):
+            out(f"warning: pip also reads {clean(source)} (a global or site pip.conf, or a PIP_* variable); "
+                "packages from there bypass the Sigil firewall: remove it")
     return EXIT_OK
 
 

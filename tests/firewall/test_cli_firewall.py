@@ -80,3 +80,14 @@ def test_setup_prints_and_writes_user_configuration(sigil, live_server, tmp_path
     assert "poetry source add --priority=primary sigil" in poetry.stdout and "http-basic.sigil __token__" in poetry.stdout
     # One install token, created once and reused by every command.
     assert len({line for line in [printed.stdout, poetry.stdout] if "sigil_it_" in line}) == 2
+
+
+def test_setup_pip_warns_about_other_package_sources_pip_would_merge(sigil):
+    # pip merges index and find-links settings from every config file and PIP_* variable.
+    mirror = sigil("firewall", "setup", "pip", env={"PIP_EXTRA_INDEX_URL": "https://mirror.example/simple",
+                                                    "PIP_FIND_LINKS": ""})
+    assert mirror.returncode == 0, mirror.stderr
+    assert ("warning: pip also reads :env:.extra-index-url=https://mirror.example/simple (a global or site "
+            "pip.conf, or a PIP_* variable); packages from there bypass the Sigil firewall") in mirror.stdout
+    clean = sigil("firewall", "setup", "pip", env={"PIP_FIND_LINKS": "", "PIP_EXTRA_INDEX_URL": ""})
+    assert clean.returncode == 0 and "warning" not in clean.stdout, clean.stdout
