@@ -137,9 +137,10 @@ NOT_BEHAVIOUR_REASONS = ("documentation", "type stub", "data", "development tool
 NOT_BEHAVIOUR_CAP = 4
 # Code in tests, examples, docs and maintainer scripts runs neither at install nor on import, and
 # vendored third-party trees (third_party/, vendor/, deps/: their build scripts and test harnesses
-# mostly) are someone else's code: all of it together adds at most this much.
+# mostly) are someone else's code: all of it together adds at most this much, prose and data included
+# (everything outside the package's own shipped code shares this one budget).
 LOW_VALUE_CODE_REASONS = ("tests or docs", "vendored")
-LOW_VALUE_CODE_CAP = 6
+LOW_VALUE_CODE_CAP = 5
 # Package-level engine findings diminish per rule (the k-th link counts FILE_DECAY**k), not per file.
 PACKAGE_LEVEL_RULES = {"eng_symlink", "eng_hardlink", "eng_device", "eng_fifo", "eng_unsafe_path", "eng_other",
                        "eng_hidden_file", "eng_native_binary", "eng_executable", "eng_pyc_only", "eng_typosquat",

@@ -66,10 +66,11 @@ def aggregate(hits: list[RawHit]) -> list[Finding]:
             pts = min(pts, max(0.0, LOW_SEVERITY_CAP_TOTAL - low_total))
             low_total += pts
         if h.file.reason in NOT_BEHAVIOUR_REASONS and h.rule_id not in PACKAGE_LEVEL_RULES:
-            pts = min(pts, max(0.0, NOT_BEHAVIOUR_CAP - not_behaviour_used))
+            pts = min(pts, max(0.0, NOT_BEHAVIOUR_CAP - not_behaviour_used),
+                      max(0.0, LOW_VALUE_CODE_CAP - not_behaviour_used - low_value_used))
             not_behaviour_used += pts
         elif h.file.reason in LOW_VALUE_CODE_REASONS and h.rule_id not in PACKAGE_LEVEL_RULES:
-            pts = min(pts, max(0.0, LOW_VALUE_CODE_CAP - low_value_used))
+            pts = min(pts, max(0.0, LOW_VALUE_CODE_CAP - low_value_used - not_behaviour_used))
             low_value_used += pts
         points = int(round(pts))
         if points == 0 and pts >= 0.25 and h.severity != "low":

