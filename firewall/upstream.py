@@ -14,13 +14,14 @@ import hashlib
 import json
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
 from marketplace import guarded_http
-from marketplace.guarded_http import OutboundError, OutboundTransient
+from marketplace.guarded_http import OutboundError, OutboundNotFound, OutboundTransient
 
 METADATA_MAX_BYTES = 20 * 1024 * 1024
 KEEP_SECONDS = 7 * 24 * 3600  # how long a validator is kept for revalidation (and a stale copy)
@@ -76,23 +77,13 @@ def _refresh(url: str, *, accept: str, what: str, key: str, cached: dict | None,
             headers["If-None-Match"] = cached["etag"]
         if cached.get("last_modified"):
             headers["If-Modified-Since"] = cached["last_modified"]
-    try:
-        response = guarded_http.get(url, headers=headers, max_bytes=METADATA_MAX_BYTES, timeout=(5.0, 15.0),
-                                    total_seconds=30.0)
-    except OutboundTransient as exc:
-        raise UpstreamUnavailable(f"The upstream registry is unreachable ({what}): {exc}") from None
-    except OutboundError as exc:
-        raise UpstreamError(f"The upstream registry's answer was refused ({what}): {exc}") from None
-    if response.status == 304 and cached is not None:
+    with _upstream_errors(what, "registry"):
+        response = guarded_http.get_ok(url, ok=(200, 304) if cached is not None else (200,), headers=headers,
+                                       max_bytes=METADATA_MAX_BYTES, timeout=(5.0, 15.0), total_seconds=30.0)
+    if response.status == 304:
         cached["checked"] = now
         cache.set(key, cached, KEEP_SECONDS)
         return Metadata(cached["doc"])
-    if response.status in (404, 410):
-        raise UpstreamNotFound(f"{what} does not exist upstream.")
-    if response.status == 429 or response.status >= 500:
-        raise UpstreamUnavailable(f"The upstream registry answered {response.status} ({what}).")
-    if response.status != 200:
-        raise UpstreamError(f"The upstream registry answered {response.status} ({what}).")
     try:
         doc = json.loads(response.body)
     except ValueError:
@@ -106,16 +97,18 @@ def _refresh(url: str, *, accept: str, what: str, key: str, cached: dict | None,
 
 def fetch_file(url: str, *, what: str) -> bytes:
     """A distribution file or tarball, size-capped like a verification's download."""
+    with _upstream_errors(what, "file host"):
+        return guarded_http.get_ok(url, max_bytes=settings.SIGIL_VERIFY_MAX_ARTIFACT_BYTES).body
+
+
+@contextmanager
+def _upstream_errors(what: str, server: str):
+    """The guarded client's failures as the proxy's errors (404, 503, 502)."""
     try:
-        response = guarded_http.get(url, max_bytes=settings.SIGIL_VERIFY_MAX_ARTIFACT_BYTES)
+        yield
+    except OutboundNotFound:
+        raise UpstreamNotFound(f"{what} does not exist upstream.") from None
     except OutboundTransient as exc:
-        raise UpstreamUnavailable(f"The upstream file host is unreachable ({what}): {exc}") from None
+        raise UpstreamUnavailable(f"The upstream {server} is unreachable or busy ({what}): {exc}") from None
     except OutboundError as exc:
-        raise UpstreamError(f"The download of {what} was refused: {exc}") from None
-    if response.status in (404, 410):
-        raise UpstreamNotFound(f"{what} does not exist upstream.")
-    if response.status == 429 or response.status >= 500:
-        raise UpstreamUnavailable(f"The upstream file host answered {response.status} ({what}).")
-    if response.status != 200:
-        raise UpstreamError(f"The upstream file host answered {response.status} ({what}).")
-    return response.body
+        raise UpstreamError(f"The upstream {server}'s answer was refused ({what}): {exc}") from None

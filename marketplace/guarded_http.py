@@ -52,6 +52,10 @@ class OutboundTransient(OutboundError):
     """A network failure or 5xx/429 that may succeed on retry."""
 
 
+class OutboundNotFound(OutboundError):
+    """The server answered 404 or 410: an answer, not a failure."""
+
+
 @dataclass
 class Response:
     status: int
@@ -201,3 +205,16 @@ def request(method: str, url: str, *, headers: dict | None = None, body: bytes |
 
 def get(url: str, **kwargs) -> Response:
     return request("GET", url, **kwargs)
+
+
+def get_ok(url: str, *, ok: tuple[int, ...] = (200,), **kwargs) -> Response:
+    """get(), with the answer's status read one way for every registry fetch: 404 and 410 raise
+    OutboundNotFound, 429 and 5xx OutboundTransient, any other status not in `ok` OutboundError."""
+    response = get(url, **kwargs)
+    if response.status in ok:
+        return response
+    if response.status in (404, 410):
+        raise OutboundNotFound(f"answered {response.status}.")
+    if response.status == 429 or response.status >= 500:
+        raise OutboundTransient(f"answered {response.status}.")
+    raise OutboundError(f"unexpected HTTP {response.status}.")

@@ -28,7 +28,7 @@ from domain.registries import (
     pypi_pick_file,
 )
 from marketplace import guarded_http
-from marketplace.guarded_http import OutboundError, OutboundRefused, OutboundTooLarge, OutboundTransient
+from marketplace.guarded_http import OutboundError, OutboundNotFound, OutboundRefused, OutboundTransient
 
 PYPI_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")
 # Lower case today; a few legacy packages (JSONStream) have capitals.
@@ -93,22 +93,15 @@ class Artifact:
 def _get(url: str, *, what: str, max_bytes: int = METADATA_MAX_BYTES, headers: dict | None = None):
     """GET through the guard, turning outcomes into fetch errors; 404 means not found."""
     try:
-        response = guarded_http.get(url, headers=headers, max_bytes=max_bytes)
+        return guarded_http.get_ok(url, headers=headers, max_bytes=max_bytes)
+    except OutboundNotFound:
+        raise PackageNotFound(f"{what}: not found.") from None
     except OutboundTransient as exc:
         raise TransientFetchError(f"{what}: {exc}") from None
-    except OutboundTooLarge as exc:
-        raise FetchError(f"{what}: {exc}") from None
     except OutboundRefused as exc:
         raise InvalidReference(f"{what}: {exc}") from None
-    except OutboundError as exc:
+    except OutboundError as exc:  # too large, an unexpected status
         raise FetchError(f"{what}: {exc}") from None
-    if response.status in (404, 410):
-        raise PackageNotFound(f"{what}: not found.")
-    if response.status == 429 or response.status >= 500:
-        raise TransientFetchError(f"{what}: the registry answered {response.status}.")
-    if response.status != 200:
-        raise FetchError(f"{what}: unexpected HTTP {response.status}.")
-    return response
 
 
 def _json(response, what: str):

@@ -33,6 +33,17 @@ def _fresh_cache_and_eager_tasks(request):
     cache.clear()
 
 
+@pytest.fixture
+def allow(settings):
+    """Allow fake servers (host:port on loopback, plain http) through the guarded client."""
+    settings.SIGIL_OUTBOUND_ALLOWLIST = []
+
+    def _allow(*servers):
+        settings.SIGIL_OUTBOUND_ALLOWLIST = [*settings.SIGIL_OUTBOUND_ALLOWLIST, *(s.hostport for s in servers)]
+
+    return _allow
+
+
 def make_user(email: str, *, tier: str = "free", **extra) -> User:
     return UserFactory(email=email, tier=tier, **extra)
 

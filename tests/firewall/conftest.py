@@ -10,17 +10,6 @@ from tests.fakes.servers import FakePyPI, make_wheel
 
 
 @pytest.fixture
-def allow(settings):
-    """Fake registries (loopback, plain http) through the guarded client."""
-    settings.SIGIL_OUTBOUND_ALLOWLIST = []
-
-    def _allow(*servers):
-        settings.SIGIL_OUTBOUND_ALLOWLIST = [*settings.SIGIL_OUTBOUND_ALLOWLIST, *(s.hostport for s in servers)]
-
-    return _allow
-
-
-@pytest.fixture
 def alice_token(alice):
     return install_token_create(user=alice, name="laptop")[1]
 

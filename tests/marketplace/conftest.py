@@ -56,17 +56,6 @@ def evil_tgz() -> bytes:
 
 
 @pytest.fixture
-def allow(settings):
-    """Allow fake servers (host:port on loopback, plain http) through the guarded client."""
-    settings.SIGIL_OUTBOUND_ALLOWLIST = []
-
-    def _allow(*servers):
-        settings.SIGIL_OUTBOUND_ALLOWLIST = [*settings.SIGIL_OUTBOUND_ALLOWLIST, *(s.hostport for s in servers)]
-
-    return _allow
-
-
-@pytest.fixture
 def fake_pypi(settings, allow):
     projects = {
         "tidy": {"versions": {"1.0.0": {"tidy-1.0.0.tar.gz": tidy_sdist(),
