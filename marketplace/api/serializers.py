@@ -94,7 +94,8 @@ class RevocationSerializer(serializers.Serializer):
 
 
 def revocation_body(verification) -> dict | None:
-    """Why and when a verified result was revoked (beyond api-reference.md; README, Badges and re-verification)."""
+    """Why and when a verified result was revoked (beyond the original reference in docs/api.md;
+    README, Badges and re-verification)."""
     if verification.status != VerificationStatus.REVOKED:
         return None
     revocation = verification.revocation or {}
