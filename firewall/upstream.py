@@ -4,7 +4,7 @@ An entry is fresh for SIGIL_FIREWALL_METADATA_TTL seconds; after that it is reva
 If-None-Match / If-Modified-Since, and a 304 keeps the cached body. When the revalidation fails
 (upstream down, 5xx, 429, or an answer refused) and the cached copy was confirmed less than
 SIGIL_FIREWALL_STALE_IF_ERROR seconds ago, the cached copy is served, marked stale (RFC 5861's
-stale-if-error); the policy is applied to it as to any copy, against the threats of now. Otherwise
+stale-if-error), and for SIGIL_FIREWALL_RETRY_AFTER seconds without asking upstream again; the policy is applied to it as to any copy, against the threats of now. Otherwise
 failures become the errors below, which the proxy answers as envelopes (404, 502, 503), never a
 traceback. A 404 from upstream is an answer, not a failure: it is never papered over.
 """
@@ -58,15 +58,21 @@ def fetch_json(url: str, *, accept: str, what: str) -> Metadata:
     now = time.time()
     if cached is not None and now - cached["checked"] < settings.SIGIL_FIREWALL_METADATA_TTL:
         return Metadata(cached["doc"])
+    age = int(now - cached["checked"]) if cached is not None else None
+    servable = age is not None and age <= settings.SIGIL_FIREWALL_STALE_IF_ERROR
+    if servable and cached.get("failed_until", 0) > now:
+        # Upstream failed moments ago: answer from the stale copy at once rather than make every
+        # request of an install wait out another connect timeout.
+        return Metadata(cached["doc"], stale_seconds=age)
     try:
         return _refresh(url, accept=accept, what=what, key=key, cached=cached, now=now)
     except UpstreamNotFound:
         raise
     except UpstreamError as exc:
-        age = int(now - cached["checked"]) if cached is not None else None
-        if age is None or age > settings.SIGIL_FIREWALL_STALE_IF_ERROR:
+        if not servable:
             raise
         logger.warning("serving %s stale (%s s old): %s", what, age, exc)
+        cache.set(key, {**cached, "failed_until": now + settings.SIGIL_FIREWALL_RETRY_AFTER}, KEEP_SECONDS)
         return Metadata(cached["doc"], stale_seconds=age)
 
 

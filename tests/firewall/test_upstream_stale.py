@@ -79,3 +79,29 @@ def test_npm_documents_are_served_stale_while_upstream_is_down(client, allow, se
     assert stale["X-Sigil-Firewall-Removed"] == "threat=1" and stale.json()["dist-tags"]["latest"] == "1.0.0"
     missing = client.get("/npm/other-js", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert missing.status_code == 503 and missing.json()["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_after_a_failure_the_stale_copy_is_served_without_asking_upstream_again_for_a_while(client, index,
+                                                                                            settings, token):
+    auth = {"HTTP_AUTHORIZATION": basic(token), "HTTP_ACCEPT": JSON}
+    assert client.get("/simple/helper/", **auth).status_code == 200
+    assert client.get("/simple/lonely/", **auth).status_code == 200
+    settings.SIGIL_FIREWALL_METADATA_TTL = 0
+    index.status_override = 503
+
+    def asked(project):
+        return len([r for r in index.requests if r["path"] == f"/simple/{project}/"])
+
+    settings.SIGIL_FIREWALL_RETRY_AFTER = 60
+    for _ in range(3):
+        response = client.get("/simple/helper/", **auth)
+        assert response.status_code == 200 and "X-Sigil-Upstream-Stale" in response
+    assert asked("helper") == 2  # the first fetch, one failed revalidation, then the stale copy for 60 s
+
+    settings.SIGIL_FIREWALL_RETRY_AFTER = 0  # failures hold upstream off for no time: every request asks
+    for _ in range(2):
+        assert "X-Sigil-Upstream-Stale" in client.get("/simple/lonely/", **auth)
+    assert asked("lonely") == 3
+    index.status_override = None  # upstream is back: fresh again, not stale
+    recovered = client.get("/simple/lonely/", **auth)
+    assert recovered.status_code == 200 and "X-Sigil-Upstream-Stale" not in recovered and asked("lonely") == 4
