@@ -126,9 +126,9 @@ PIP_COMMANDS = INSTALL_STEP_COMMANDS | {"egg_info", "dist_info", "bdist_wheel", 
 
 
 def _argv_names(tree: ast.Module) -> set[str]:
-    """Top-level names assigned from sys.argv (command = sys.argv[-1])."""
+    """Names assigned from sys.argv (command = sys.argv[-1]), at top level or in a function."""
     names = set()
-    for node in tree.body:
+    for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and "argv" in ast.unparse(node.value):
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     return names
@@ -162,6 +162,10 @@ def maintainer_lines(setup_py: bytes) -> set[int]:
     argv_names = _argv_names(tree)
     dormant: set[int] = set()
     stack = list(tree.body)
+    for node in tree.body:  # main() and the __main__ guard hold the command dispatch too
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or (
+                isinstance(node, ast.If) and "__name__" in ast.unparse(node.test)):
+            stack.extend(node.body)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.If):
@@ -211,7 +215,8 @@ def _opened_path(node: ast.expr) -> ast.expr | None:
     return None
 
 
-def _path_parts(expr: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -> list[str] | None:
+def _path_parts(expr: ast.expr, assigned: dict[str, ast.expr], depth: int = 0,
+                funcs: frozenset[str] | set[str] = frozenset(_PATH_FUNCS)) -> list[str] | None:
     """The string constants a local path is built from, or None when it is built from anything else
     (a call result, a download, user input): only constants, __file__, names assigned such paths,
     os.path / pathlib joins and `/`."""
@@ -222,14 +227,14 @@ def _path_parts(expr: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -
                 parts.append(node.value)  # an index (os.path.split(__file__)[0]) adds nothing
         elif isinstance(node, ast.Name) and node.id not in ("__file__", "os", "path", "Path", "pathlib"):
             if node.id in assigned and depth < 3:
-                inner = _path_parts(assigned[node.id], assigned, depth + 1)
+                inner = _path_parts(assigned[node.id], assigned, depth + 1, funcs)
                 if inner is None:
                     return None
                 parts.extend(inner)
         elif isinstance(node, ast.Call):
             f = node.func
             name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-            if name not in _PATH_FUNCS:
+            if name not in funcs:
                 return None
     return parts
 
@@ -252,6 +257,21 @@ def shipped_file_execs(setup_py: bytes, roles: set[str]) -> dict[int, str]:
                 path = _opened_path(item.context_expr)
                 if path is not None and isinstance(item.optional_vars, ast.Name):
                     with_names.append((node.lineno, item.optional_vars.id, path))
+    lines_of: dict[str, ast.expr] = {}  # for line in open(path).readlines(): exec(line) (a version line)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+            it = node.iter
+            if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "readlines":
+                it = it.func.value
+            path = _opened_path(it)
+            if path is not None:
+                lines_of[node.target.id] = path
+    funcs = set(_PATH_FUNCS)  # from os.path import join as pjoin
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in ("os.path", "posixpath", "pathlib"):
+            funcs |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.Assign) and ast.unparse(node.value).startswith(("os.path.", "posixpath.")):
+            funcs |= {t.id for t in node.targets if isinstance(t, ast.Name)}  # pjoin = os.path.join
     found: dict[int, str] = {}
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "exec" and node.args):
@@ -259,11 +279,19 @@ def shipped_file_execs(setup_py: bytes, roles: set[str]) -> dict[int, str]:
         arg = node.args[0]
         if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id == "compile" and arg.args:
             arg = arg.args[0]
-        path = _read_target(arg, with_names)
-        parts = _path_parts(path, assigned) if path is not None else None
+        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "strip":
+            arg = arg.func.value
+        path = lines_of.get(arg.id) if isinstance(arg, ast.Name) else _read_target(arg, with_names)
+        parts = _path_parts(path, assigned, funcs=funcs) if path is not None else None
         if not parts:
             continue
-        joined = posixpath.normpath("/".join(p.strip("/") for p in parts if p.strip("/.") or p == ".."))
+        pieces: list[str] = []
+        for p in parts:  # FN + '.py': an extension continues the name before it
+            if p.startswith(".") and "/" not in p and p.strip(".") and pieces:
+                pieces[-1] += p
+            elif p.strip("/.") or p == "..":
+                pieces.append(p.strip("/"))
+        joined = posixpath.normpath("/".join(pieces)) if pieces else ""
         if joined.startswith("..") or "." not in posixpath.basename(joined):
             continue
         role = next((r for r in sorted(roles) if r == joined or r.endswith("/" + joined)), None)

