@@ -14,20 +14,13 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from cli import __version__
 from cli.config import CliError, home
 from cli.output import Progress
 from cli.quarantine import CONTENT, copy_tree
-from domain.identifiers import pep503_name
-from domain.registries import (
-    SIMPLE_JSON,
-    npm_expected_digest,
-    pypi_file_sha256,
-    pypi_latest_version,
-    pypi_pick_file,
-)
+from domain.registries import RegistryError, npm_release, pypi_release
 
 DEFAULT_PYPI_URL = "https://pypi.org"
 DEFAULT_NPM_URL = "https://registry.npmjs.org"
@@ -104,6 +97,21 @@ def get_json(url: str, *, headers: dict | None = None) -> dict:
     return doc
 
 
+class _Transport:
+    """domain.registries' transport for the CLI: requests, files streamed into the quarantine entry."""
+
+    def __init__(self, content: Path):
+        self.content = content
+        self.path: Path | None = None
+
+    def json(self, url: str, *, what: str, headers: dict | None = None) -> dict:
+        return get_json(url, headers=headers)
+
+    def download(self, url: str, *, filename: str, algorithm: str) -> str:
+        self.path = self.content / _safe_filename(filename, "package.tar.gz")
+        return download(url, self.path, label=filename)[algorithm]
+
+
 def download(url: str, dest: Path, *, label: str) -> dict:
     """Stream url to dest under the size cap; return hex digests (sha1, sha256, sha384, sha512)."""
     cap = max_download_bytes()
@@ -151,28 +159,15 @@ def parse_pip(spec: str) -> tuple[str, str | None]:
 
 
 def fetch_pip(spec: str, content: Path) -> Fetched:
-    base = (os.environ.get("SIGIL_PYPI_URL") or DEFAULT_PYPI_URL).rstrip("/")
+    base = os.environ.get("SIGIL_PYPI_URL") or DEFAULT_PYPI_URL
     name, version = parse_pip(spec)
-    norm = pep503_name(name)
-    if version is None:
-        version = pypi_latest_version(get_json(f"{base}/pypi/{quote(norm)}/json"))
-        if version is None or not _VERSION.match(version):
-            raise CliError(f"PyPI did not give a latest version for {name}")
-    index_url = f"{base}/simple/{quote(norm)}/"
-    chosen = pypi_pick_file(get_json(index_url, headers={"Accept": SIMPLE_JSON}), norm, version)
-    if chosen is None:
-        raise CliError(f"no sdist or wheel of {name}=={version} on {base}")
-    filename = chosen["filename"]
-    expected = pypi_file_sha256(chosen)
-    if expected is None:
-        raise CliError(f"{filename} has no sha256 digest in the index; refusing to trust it")
-    url = urljoin(index_url, str(chosen.get("url") or ""))
-    dest = content / _safe_filename(filename, "package.tar.gz")
-    digests = download(url, dest, label=filename)
-    if digests["sha256"] != expected:
-        raise CliError(f"sha256 mismatch for {filename}: index says {expected}, got {digests['sha256']}")
-    return Fetched("pip", f"{name}=={version}", "archive", dest, ecosystem="pypi", package_name=name,
-                   notes=[f"{filename} (sha256 verified)"])
+    transport = _Transport(content)
+    try:
+        release = pypi_release(transport, base, name, version)
+    except RegistryError as exc:
+        raise CliError(str(exc)) from None
+    return Fetched("pip", f"{name}=={release.version}", "archive", transport.path, ecosystem="pypi", package_name=name,
+                   notes=[f"{release.filename} ({release.checked})"])
 
 
 # ----------------------------------------------------------------------------------------- npm
@@ -186,32 +181,16 @@ def parse_npm(spec: str) -> tuple[str, str | None]:
     return name, version
 
 
-def verify_integrity(dist: dict, digests: dict) -> str:
-    """Check the tarball against the digest the registry publishes (domain.registries decides which)."""
-    expected = npm_expected_digest(dist)
-    if expected is None:
-        raise CliError("the registry publishes no integrity digest for this tarball; refusing to trust it")
-    field, algorithm, digest = expected
-    if digests[algorithm] != digest:
-        raise CliError(f"tarball does not match dist.{field}")
-    return f"{algorithm} integrity verified" if field == "integrity" else "sha1 shasum verified (no sha512 integrity published)"
-
-
 def fetch_npm(spec: str, content: Path) -> Fetched:
-    base = (os.environ.get("SIGIL_NPM_REGISTRY_URL") or DEFAULT_NPM_URL).rstrip("/")
+    base = os.environ.get("SIGIL_NPM_REGISTRY_URL") or DEFAULT_NPM_URL
     name, version = parse_npm(spec)
-    doc = get_json(f"{base}/{name.replace('/', '%2F')}/{quote(version or 'latest', safe='')}")
-    dist = doc.get("dist") if isinstance(doc.get("dist"), dict) else {}
-    tarball = dist.get("tarball")
-    resolved = doc.get("version") if isinstance(doc.get("version"), str) else version
-    if not isinstance(tarball, str) or not tarball:
-        raise CliError(f"{name}@{version or 'latest'} has no dist.tarball")
-    filename = _safe_filename(urlsplit(tarball).path.rsplit("/", 1)[-1], "package.tgz")
-    dest = content / filename
-    digests = download(tarball, dest, label=filename)
-    note = verify_integrity(dist, digests)
-    return Fetched("npm", f"{name}@{resolved}" if resolved else name, "archive", dest, ecosystem="npm",
-                   package_name=name, notes=[f"{filename} ({note})"])
+    transport = _Transport(content)
+    try:
+        release, _ = npm_release(transport, base, name, version)
+    except RegistryError as exc:
+        raise CliError(str(exc)) from None
+    return Fetched("npm", f"{name}@{release.version}", "archive", transport.path, ecosystem="npm",
+                   package_name=name, notes=[f"{release.filename} ({release.checked})"])
 
 
 # ----------------------------------------------------------------------------------------- git

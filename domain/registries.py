@@ -1,14 +1,20 @@
-"""What PyPI and npm metadata say: which file of a release to fetch and what digest it must match.
+"""Fetching a PyPI or npm release: which file to fetch, from where, and what digest it must match.
 
 The CLI (cli/fetch.py, over requests) and the server (marketplace/registries.py, over the guarded
-client) both read the metadata here, so they fetch the same file and check it the same way. Each
-keeps its own transport and error types; nothing here touches the network.
+client) both fetch through `pypi_release` and `npm_release`, so they pick the same file (never a
+yanked one) and check it the same way. Each hands in its transport (a `Transport`), whose own
+errors (not found, unreachable, too large) pass through untouched; what the metadata or the file
+gets wrong raises RegistryError here. Nothing here opens a connection itself.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import quote, urljoin, urlsplit
 
 from domain.identifiers import pep503_name
 
@@ -17,6 +23,89 @@ SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
 # Subresource Integrity algorithms npm publishes, weakest first: the strongest one present is checked.
 SRI_ALGORITHMS = ("sha256", "sha384", "sha512")
+# A version string a registry may name (PEP 440 and SemVer spellings, build tags); anything else is refused.
+RELEASE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_!-]{0,127}$")
+
+
+class RegistryError(Exception):
+    """The registry's metadata or file does not check out (no digest, a mismatch, another package)."""
+
+
+class RegistryNotFound(RegistryError):
+    """The registry has no such release."""
+
+
+class Transport(Protocol):
+    def json(self, url: str, *, what: str, headers: dict | None = None) -> dict:
+        """The JSON object at url; the transport's own error when it cannot be had."""
+
+    def download(self, url: str, *, filename: str, algorithm: str) -> str:
+        """Fetch the file (kept by the transport) and return its hex digest in `algorithm`."""
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    version: str
+    filename: str
+    url: str
+    checked: str  # what the digest check established, for people: "sha256 verified", ...
+
+
+def pypi_release(transport: Transport, base_url: str, name: str, version: str | None = None, *,
+                 project: dict | None = None) -> Release:
+    """Fetch one release file of a PyPI project (the latest release when version is None; the
+    project JSON is read for it unless the caller has it) and check it against the index's sha256."""
+    base, normalized = base_url.rstrip("/"), pep503_name(name)
+    if not version:
+        if project is None:
+            project = transport.json(f"{base}/pypi/{quote(normalized)}/json", what=f"PyPI project {normalized}")
+        version = pypi_latest_version(project)
+        if version is None:
+            raise RegistryNotFound(f"PyPI project {normalized} has no release.")
+        if not RELEASE_VERSION.match(version):
+            raise RegistryError(f"PyPI project {normalized}: the registry names an unusable version ({version[:40]!r}).")
+    index_url = f"{base}/simple/{quote(normalized)}/"
+    index = transport.json(index_url, what=f"PyPI index for {normalized}", headers={"Accept": SIMPLE_JSON})
+    entry = pypi_pick_file(index, normalized, version)
+    if entry is None:
+        raise RegistryNotFound(f"PyPI has no sdist or wheel of {name}=={version}.")
+    filename = entry["filename"]
+    expected = pypi_file_sha256(entry)
+    if expected is None:
+        raise RegistryError(f"The index publishes no sha256 digest for {filename}; refusing to trust it.")
+    url = urljoin(index_url, str(entry.get("url") or ""))
+    if transport.download(url, filename=filename, algorithm="sha256") != expected:
+        raise RegistryError(f"sha256 mismatch: {filename} does not match the sha256 digest the index publishes.")
+    return Release(name, version, filename, url, "sha256 verified")
+
+
+def npm_release(transport: Transport, base_url: str, name: str, version: str | None = None) -> tuple[Release, dict]:
+    """Fetch the tarball of an npm package version (the latest when version is None) and check it
+    against the strongest digest the registry publishes; returns it with the version document."""
+    asked = version or "latest"
+    doc = transport.json(f"{base_url.rstrip('/')}/{name.replace('/', '%2F')}/{quote(asked, safe='')}",
+                         what=f"npm package {name}")
+    dist = doc.get("dist") if isinstance(doc, dict) else None
+    if not isinstance(dist, dict) or not isinstance(dist.get("tarball"), str) or not dist["tarball"]:
+        raise RegistryError(f"npm package {name}@{asked}: the registry document has no dist.tarball.")
+    if doc.get("name") != name:
+        raise RegistryError(f"npm package {name}: the registry answered for package {str(doc.get('name'))[:100]}.")
+    resolved = doc.get("version")
+    if not isinstance(resolved, str) or not RELEASE_VERSION.match(resolved):
+        raise RegistryError(f"npm package {name}: the registry names an unusable version ({str(resolved)[:40]!r}).")
+    if version and resolved != version:
+        raise RegistryError(f"npm package {name}: the registry answered version {resolved} for a request of {version}.")
+    tarball = dist["tarball"]
+    filename = os.path.basename(urlsplit(tarball).path) or f"{name.rsplit('/', 1)[-1]}-{resolved}.tgz"
+    expected = npm_expected_digest(dist)
+    if expected is None:
+        raise RegistryError(f"The registry publishes no integrity digest for {filename}; refusing to trust it.")
+    field, algorithm, digest = expected
+    if transport.download(tarball, filename=filename, algorithm=algorithm) != digest:
+        raise RegistryError(f"npm tarball {filename} does not match dist.{field}.")
+    checked = f"{algorithm} integrity verified" if field == "integrity" else "sha1 shasum verified (no sha512 integrity published)"
+    return Release(name, resolved, filename, tarball, checked), doc
 
 
 def pypi_latest_version(project: dict) -> str | None:

@@ -14,26 +14,20 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from domain.identifiers import pep503_name, sha256_digest
-from domain.registries import (
-    SIMPLE_JSON,
-    npm_expected_digest,
-    pypi_file_sha256,
-    pypi_latest_version,
-    pypi_pick_file,
-)
+from domain.registries import RELEASE_VERSION, RegistryError, RegistryNotFound, npm_release, pypi_release
 from marketplace import guarded_http
 from marketplace.guarded_http import OutboundError, OutboundNotFound, OutboundRefused, OutboundTransient
 
 PYPI_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$")
 # Lower case today; a few legacy packages (JSONStream) have capitals.
 NPM_NAME = re.compile(r"^(?:@[a-z0-9][a-z0-9._~-]{0,100}/)?[A-Za-z0-9][A-Za-z0-9._~-]{0,213}$")
-VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_!-]{0,127}$")
+VERSION = RELEASE_VERSION  # what source_version may name
 GIT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 # A registry account name as npm and PyPI allow them (npm's 214-character limit); anything else in
 # the metadata is not an account we can track, so the publisher stays unknown.
@@ -59,15 +53,6 @@ class InvalidReference(FetchError):
 
 def _account_name(value) -> str | None:
     return value if isinstance(value, str) and ACCOUNT_NAME.match(value) else None
-
-
-def _registry_version(found, asked: str | None, what: str) -> str:
-    """The version a registry document names: a usable version string, and the one asked for."""
-    if not isinstance(found, str) or not VERSION.match(found):
-        raise FetchError(f"{what}: the registry names an unusable version ({str(found)[:40]!r}).")
-    if asked and found != asked:
-        raise FetchError(f"{what}: the registry answered version {found} for a request of version {asked}.")
-    return found
 
 
 def max_artifact_bytes() -> int:
@@ -111,6 +96,33 @@ def _json(response, what: str):
         raise FetchError(f"{what}: the registry sent invalid JSON.") from None
 
 
+class _Transport:
+    """domain.registries' transport for the server: the guarded client, the file kept in memory."""
+
+    def __init__(self):
+        self.data = b""
+
+    def json(self, url: str, *, what: str, headers: dict | None = None) -> dict:
+        doc = _json(_get(url, what=what, headers=headers), what)
+        if not isinstance(doc, dict):
+            raise FetchError(f"{what}: the registry sent an unexpected document.")
+        return doc
+
+    def download(self, url: str, *, filename: str, algorithm: str) -> str:
+        self.data = _get(url, what=filename, max_bytes=max_artifact_bytes()).body
+        return hashlib.new(algorithm, self.data).hexdigest()
+
+
+def _release(fetch, *args, **kwargs):
+    """domain.registries' fetch, its errors as fetch errors."""
+    try:
+        return fetch(*args, **kwargs)
+    except RegistryNotFound as exc:
+        raise PackageNotFound(str(exc)) from None
+    except RegistryError as exc:
+        raise FetchError(str(exc)) from None
+
+
 # ---- PyPI ------------------------------------------------------------------------------------
 
 class PyPIRegistry:
@@ -130,23 +142,10 @@ class PyPIRegistry:
         named = info.get("name") if isinstance(info, dict) else None
         if isinstance(named, str) and pep503_name(named) != name:
             raise FetchError(f"PyPI project {name}: the registry answered for project {named[:100]}.")
-        if not version:
-            latest = pypi_latest_version(project)
-            if not latest:
-                raise PackageNotFound(f"PyPI project {name} has no release.")
-            version = _registry_version(latest, None, f"PyPI project {name}")
-        simple_url = f"{self.base_url}/simple/{quote(name)}/"
-        index = _json(_get(simple_url, what=f"PyPI index for {name}", headers={"Accept": SIMPLE_JSON}), "PyPI")
-        entry = pypi_pick_file(index, name, version)
-        if entry is None:
-            raise PackageNotFound(f"PyPI project {name} has no version {version}.")
-        expected = pypi_file_sha256(entry)
-        if expected is None:
-            raise FetchError(f"The index publishes no sha256 digest for {entry['filename']}.")
-        data = _get(urljoin(simple_url, entry["url"]), what=entry["filename"], max_bytes=max_artifact_bytes()).body
-        if hashlib.sha256(data).hexdigest() != expected:
-            raise FetchError(f"{entry['filename']} does not match the sha256 digest the index publishes.")
-        return Artifact("pypi", name, version, entry["filename"], sha256_digest(data), self._publisher(project), data=data)
+        transport = _Transport()
+        release = _release(pypi_release, transport, self.base_url, name, version, project=project)
+        return Artifact("pypi", name, release.version, release.filename, sha256_digest(transport.data),
+                        self._publisher(project), data=transport.data)
 
     def previous_release(self, ref: str, version: str) -> str | None:
         """The release uploaded last before `version` (the project JSON's upload times), or None."""
@@ -184,16 +183,6 @@ def _uploaded_before(uploaded: dict[str, str], version: str) -> str | None:
     return max(earlier)[1] if earlier else None
 
 
-def _check_integrity(data: bytes, dist: dict, what: str) -> None:
-    """Check the tarball against the digest the registry publishes (domain.registries decides which)."""
-    expected = npm_expected_digest(dist)
-    if expected is None:
-        raise FetchError(f"{what}: the registry publishes no integrity digest.")
-    field, algorithm, digest = expected
-    if hashlib.new(algorithm, data).hexdigest() != digest:
-        raise FetchError(f"{what} does not match dist.{field}.")
-
-
 class NpmRegistry:
     """The npm registry or a mirror: the version document gives the tarball and its integrity."""
 
@@ -205,19 +194,10 @@ class NpmRegistry:
     def fetch(self, ref: str, version: str | None) -> Artifact:
         if not NPM_NAME.match(ref):
             raise InvalidReference("source_ref must be an npm package name.")
-        path = quote(ref, safe="@/")
-        doc = _json(_get(f"{self.base_url}/{path}/{quote(version or 'latest')}", what=f"npm package {ref}"), "npm")
-        dist = doc.get("dist") if isinstance(doc, dict) else None
-        if not isinstance(dist, dict) or not isinstance(dist.get("tarball"), str):
-            raise FetchError(f"npm package {ref}: the registry document has no dist.tarball.")
-        if doc.get("name") != ref:
-            raise FetchError(f"npm package {ref}: the registry answered for package {str(doc.get('name'))[:100]}.")
-        resolved = _registry_version(doc.get("version"), version, f"npm package {ref}")
-        tarball = dist["tarball"]
-        filename = os.path.basename(urlsplit(tarball).path) or f"{ref}.tgz"
-        data = _get(tarball, what=f"npm tarball {filename}", max_bytes=max_artifact_bytes()).body
-        _check_integrity(data, dist, f"npm tarball {filename}")
-        return Artifact("npm", ref, resolved, filename, sha256_digest(data), self._publisher(doc), data=data)
+        transport = _Transport()
+        release, doc = _release(npm_release, transport, self.base_url, ref, version)
+        return Artifact("npm", ref, release.version, release.filename, sha256_digest(transport.data),
+                        self._publisher(doc), data=transport.data)
 
     def previous_release(self, ref: str, version: str) -> str | None:
         """The release published last before `version` (the package document's `time`), or None."""

@@ -1,10 +1,11 @@
-"""The release file and digest both the CLI and the server take from registry metadata."""
+"""The release file and digest both the CLI and the server take from registry metadata, and the fetch
+flow they share (domain.registries.pypi_release / npm_release)."""
 import base64
 import hashlib
 
 import pytest
 
-from domain.registries import npm_expected_digest, pypi_pick_file
+from domain.registries import RegistryError, npm_expected_digest, npm_release, pypi_pick_file, pypi_release
 
 SHA = "a" * 64
 
@@ -44,3 +45,47 @@ def test_the_strongest_integrity_digest_is_the_one_checked():
 ])
 def test_old_packages_fall_back_to_shasum_and_nothing_is_trusted_without_a_digest(dist, expected):
     assert npm_expected_digest(dist) == expected
+
+
+class _Registry:
+    """A transport over a dict of URL -> JSON document or file bytes (what a registry would serve)."""
+
+    def __init__(self, answers: dict):
+        self.answers, self.fetched = answers, []
+
+    def json(self, url, *, what, headers=None):
+        return self.answers[url]
+
+    def download(self, url, *, filename, algorithm):
+        self.fetched.append(url)
+        return hashlib.new(algorithm, self.answers[url]).hexdigest()
+
+
+def test_pypi_release_takes_the_latest_and_skips_a_yanked_file():
+    data = b"wheel bytes"
+    registry = _Registry({
+        "https://pypi.test/pypi/tidy/json": {"info": {"version": "1.0.0"}},
+        "https://pypi.test/simple/tidy/": {"files": [
+            {"filename": "tidy-1.0.0.tar.gz", "url": "x.tar.gz", "hashes": {"sha256": SHA}, "yanked": True},
+            {"filename": "tidy-1.0.0-py3-none-any.whl", "url": "../../files/t.whl",
+             "hashes": {"sha256": hashlib.sha256(data).hexdigest()}}]},
+        "https://pypi.test/files/t.whl": data,
+    })
+    release = pypi_release(registry, "https://pypi.test/", "Tidy")
+    assert (release.version, release.filename, release.checked) == ("1.0.0", "tidy-1.0.0-py3-none-any.whl", "sha256 verified")
+    assert registry.fetched == ["https://pypi.test/files/t.whl"]
+
+
+def test_pypi_release_refuses_a_file_that_does_not_match_the_index():
+    registry = _Registry({"https://pypi.test/simple/tidy/": _index(("tidy-1.0.0.tar.gz", {})),
+                          "https://pypi.test/simple/tidy/tidy-1.0.0.tar.gz": b"other bytes"})
+    with pytest.raises(RegistryError, match="sha256 mismatch: tidy-1.0.0.tar.gz"):
+        pypi_release(registry, "https://pypi.test", "tidy", "1.0.0")
+
+
+def test_npm_release_refuses_a_document_for_another_package_before_downloading():
+    registry = _Registry({"https://npm.test/@acme%2Ftidy/latest": {
+        "name": "@evil/tidy", "version": "1.0.0", "dist": {"tarball": "https://npm.test/t.tgz", "shasum": "a" * 40}}})
+    with pytest.raises(RegistryError, match="answered for package @evil/tidy"):
+        npm_release(registry, "https://npm.test", "@acme/tidy")
+    assert registry.fetched == []
