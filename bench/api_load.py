@@ -181,32 +181,43 @@ def run_wrk(args, workdir: Path, url: str, name: str, paths: list[str], tokens_f
     return result
 
 
-@contextmanager
-def bench_stack(args, *, packages: int = 0):
-    """Release, seed threats (and packages), make bench users, start scripts/prod on a free port;
-    yields (url, workdir, tokens_file, env) and stops the stack afterwards."""
-    port = free_port()
-    state = Path(tempfile.mkdtemp(prefix="sigil-bench-"))
+def stack_env(args, *, port: int, state: Path, **extra: str) -> dict:
+    """The environment of a production stack (scripts/prod) on the bench database and Redis."""
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url, "CELERY_BROKER_URL": args.redis_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + "k" * 50,
         "PORT": str(port), "SIGIL_PROD_DIR": str(state), "DJANGO_SETTINGS_MODULE": "sigil.settings",
         "SIGIL_VENV": os.environ.get("SIGIL_VENV") or (sys.prefix if sys.prefix != sys.base_prefix else ""),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "WARNING", **extra,
     }
-    if args.web_workers:
-        env["WEB_CONCURRENCY"] = str(args.web_workers)
     if not env["SIGIL_VENV"]:
         env.pop("SIGIL_VENV")
-    os.environ.update({k: v for k, v in env.items() if k != "PORT"})
-    ensure_database(args.database_url)
+    return env
 
-    print(f"bench: release (migrations, signature pack) on {args.database_url}", flush=True)
+
+def release_and_setup(env: dict, database_url: str, label: str) -> None:
+    """Run the release (migrations, signature pack) on the bench database and set Django up in this
+    process with the stack's settings, so the bench can seed rows."""
+    os.environ.update({k: v for k, v in env.items() if k != "PORT"})
+    ensure_database(database_url)
+    print(f"{label}: release (migrations, signature pack) on {database_url}", flush=True)
     prod("release", env)
     import django
 
     django.setup()
+
+
+@contextmanager
+def bench_stack(args, *, packages: int = 0):
+    """Release, seed threats (and packages), make bench users, start scripts/prod on a free port;
+    yields (url, workdir, tokens_file, env) and stops the stack afterwards."""
+    port = free_port()
+    state = Path(tempfile.mkdtemp(prefix="sigil-bench-"))
+    env = stack_env(args, port=port, state=state)
+    if args.web_workers:
+        env["WEB_CONCURRENCY"] = str(args.web_workers)
+    release_and_setup(env, args.database_url, "bench")
     from bench.seed_threats import seed, seed_packages
 
     started = time.monotonic()

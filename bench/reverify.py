@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api_load import ensure_database, free_port, prod  # noqa: E402
+from bench.api_load import free_port, prod, release_and_setup, stack_env  # noqa: E402
 
 PAYLOAD = "module.exports = () => require('child_process').exec(process.env.X);\n"
 
@@ -128,23 +128,9 @@ def main():
     registry.__enter__()
     port = free_port()
     state = Path(tempfile.mkdtemp(prefix="sigil-bench-reverify-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url, "CELERY_BROKER_URL": args.redis_url,
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + "k" * 50,
-        "PORT": str(port), "SIGIL_PROD_DIR": str(state), "DJANGO_SETTINGS_MODULE": "sigil.settings",
-        "SIGIL_VENV": os.environ.get("SIGIL_VENV") or (sys.prefix if sys.prefix != sys.base_prefix else ""),
-        "NPM_REGISTRY_URL": registry.url, "SIGIL_OUTBOUND_ALLOWLIST": registry.hostport, "LOG_LEVEL": "WARNING",
-    }
-    if not env["SIGIL_VENV"]:
-        env.pop("SIGIL_VENV")
-    os.environ.update({k: v for k, v in env.items() if k != "PORT"})
-    ensure_database(args.database_url)
-    print(f"reverify: release (migrations, signature pack) on {args.database_url}", flush=True)
-    prod("release", env)
-    import django
-
-    django.setup()
+    env = stack_env(args, port=port, state=state, NPM_REGISTRY_URL=registry.url,
+                    SIGIL_OUTBOUND_ALLOWLIST=registry.hostport)
+    release_and_setup(env, args.database_url, "reverify")
     from accounts.models import User
     from marketplace.models import Verification
     from signatures.services import signature_create
