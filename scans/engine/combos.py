@@ -122,6 +122,10 @@ def _setup_py(info: FileInfo) -> bool:
     return info.base == "setup.py"
 
 
+def _small_not_setup(info: FileInfo) -> bool:
+    return info.size <= W.REMOTE_CODE_MAX_BYTES and info.base != "setup.py" and not info.is_minified_bundle
+
+
 def _beacon_sized(info: FileInfo) -> bool:
     return not info.is_minified_bundle and info.size <= W.BEACON_MAX_BYTES
 
@@ -146,6 +150,7 @@ class HostIds:
 
 SHIPPED, HOOKED, SETUP_PY = FileIs(_shipped), FileIs(_hooked), FileIs(_setup_py)
 HOOKED_NOT_INSTALLER, BEACON_SIZED = FileIs(_hooked_not_installer), FileIs(_beacon_sized)
+SMALL_NOT_SETUP = FileIs(_small_not_setup)
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,12 @@ COMBOS: tuple[Combo, ...] = (
     # Staged payloads: each step is weak alone (a request, a base64 call, an exec).
     Combo("eng_combo_staged_payload", "fetches data, decodes it and runs it as code (staged payload)", 2, "high",
           W.COMBO_STAGED_PAYLOAD, all_of(Has(tag("fetch")), Has(tag("decode")), Has(tag("eval")), SHIPPED), tag("fetch")),
+    # Remote code: a small shipped module that fetches and compiles code in a way no configuration
+    # loader does (a module compiled from a string, code built by computed names), not a plain exec()
+    # that also reads version files. setup.py is left to the hook rows.
+    Combo("eng_combo_remote_code", "downloads code and evaluates it in a small module", 2, "high", W.COMBO_REMOTE_CODE,
+          all_of(Has(tag("fetch")), Has(tag("eval", severity="medium")), SHIPPED, SMALL_NOT_SETUP),
+          tag("eval", severity="medium")),
     # Obfuscated or decoded code that is evaluated: decoding loops, computed builtins, exec aliases,
     # split tokens, exotic decoder chains, decryption feeding eval or module._compile.
     Combo("eng_combo_hidden_code_run", "obfuscated or decoded code run as code", 5, "high", W.COMBO_HIDDEN_CODE_RUN,

@@ -61,6 +61,7 @@ def test_the_benign_idiom_beside_it_stays_low(rules, ecosystem, files):
     ("builtins_name_concat", "py_builtins_computed_name"),
     ("shellcode_loader", "shellcode_loader"),
     ("browser_password_query", "browser_password_db_query"),
+    ("discord_injection", "discord_client_injection"),
 ])
 def test_the_finding_names_the_technique(rules, case, rule):
     result = _scan(rules, "pypi", CASES[("pypi", True)][case])
