@@ -448,6 +448,10 @@ def dependency_threats(dependencies: Iterable[dict]) -> list[dict]:
 RELATED_REPORTS_SHOWN = 50
 
 
+def report_by_public_id(*, public_id: str) -> Report | None:
+    return Report.objects.filter(public_id=public_id).first()
+
+
 def report_related(*, report: Report) -> dict[str, list[Report]]:
     """Other reports of the same content hash / exact package version, grouped by what they share."""
     groups = {}

@@ -12,7 +12,7 @@ from signatures import services
 from signatures.constants import TAG_CHOICES, SignatureStatus
 from signatures.forms import FileGlobsField, PatternField, PhaseField
 from signatures.models import Signature
-from signatures.selectors import MAX_SHOWN_LINES, combination_tags_uncarried, matching_lines
+from signatures.selectors import MAX_SHOWN_LINES, combination_tags_uncarried, matching_lines, report_by_public_id
 
 MAX_TEST_TEXT_BYTES = 100 * 1024
 
@@ -92,12 +92,9 @@ class SignatureAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Origin report")
     def origin_report_link(self, signature):
-        from django.apps import apps
-
         if not signature.origin_report:
             return "-"
-        report_model = apps.get_model("intel", "Report")
-        report = report_model.objects.filter(public_id=signature.origin_report).first()
+        report = report_by_public_id(public_id=signature.origin_report)
         return admin_link(report, signature.origin_report) if report else signature.origin_report
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

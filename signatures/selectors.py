@@ -7,10 +7,14 @@ from pathlib import Path
 
 from django.db.models import Count, Max, QuerySet
 
-from signatures.constants import Severity, SignatureStatus
 from domain.patterns import compile_pattern
+from domain.providers import Provided
+from signatures.constants import Severity, SignatureStatus
 from signatures.models import Signature
 from sigil.timefmt import isoformat_z
+
+# intel (above signatures) provides it: the community report with this public id, or None (intel/apps.py).
+report_by_public_id = Provided("a community report by public id (intel)")
 
 
 def signature_to_dict(signature: Signature) -> dict:

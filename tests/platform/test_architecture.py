@@ -78,7 +78,8 @@ def test_every_read_a_lower_app_declares_is_provided_by_the_app_above(graph):
         for name, value in vars(importlib.import_module(module)).items():
             if isinstance(value, Provided):
                 slots[f"{module}.{name}"] = value._reader is not None
-    assert slots == {"accounts.selectors.user_scan_summary": True, "intel.selectors.publisher_verifications": True}
+    assert slots == {"accounts.selectors.user_scan_summary": True, "intel.selectors.publisher_verifications": True,
+                     "signatures.selectors.report_by_public_id": True}
 
 
 def test_no_module_imports_itself_through_others(graph):

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -209,3 +211,16 @@ def test_the_signature_form_uses_choices_and_a_glob_list_and_keeps_origin_read_o
     assert response.status_code == 302
     signature = Signature.objects.get()
     assert (signature.origin, signature.origin_report, signature.file_globs) == ("builtin", "", ["*.js", "*.py"])
+
+
+def test_a_signature_from_a_report_links_to_the_report_admin_page(analyst_client, bob):
+    from tests.intel.factories import make_report
+
+    report = make_report(bob)
+    signature = make_signature(origin="report", origin_report=report.public_id)
+    page = analyst_client.get(f"{CHANGELIST}{signature.pk}/change/").content.decode()
+    assert f'href="/admin/intel/report/{report.pk}/change/"' in page and report.public_id in page
+
+    signature = make_signature(origin="report", origin_report="rpt_gone00000000")
+    page = analyst_client.get(f"{CHANGELIST}{signature.pk}/change/").content.decode()
+    assert "rpt_gone00000000" in page and not re.search(r'href="/admin/intel/report/\d+/change/"', page)
