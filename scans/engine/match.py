@@ -19,7 +19,7 @@ _CONFIG_LINE_COMMENT = re.compile(rb"(?m)^[ \t]*[#;][^\n]*")
 # package.json fields that describe the package (its README, keywords, links): prose, not scripts.
 _PACKAGE_JSON_PROSE = re.compile(rb'"(?:description|keywords|homepage|bugs|repository|author|contributors|license'
                                  rb'|funding|readme)"\s*:\s*(?:\[[^\]]*\]|\{[^}]*\}|"(?:[^"\\\n]|\\.)*")')
-_PY_TRIPLE_OPEN = re.compile(rb'(?m)^[ \t]*[rRuUbB]{0,2}("""|\'\'\')')
+_PY_TRIPLE = re.compile(rb'"""|\'\'\'')
 # A triple-quoted string right after one of these continues an expression (exec(, x =, a list): data.
 _EXPRESSION_CONTINUES = (b"(", b"=", b",", b"[", b"+", b"{", b"%", b"*")
 # How many later matches to try when the first one is in a comment.
@@ -67,19 +67,25 @@ def quiet_spans(info: FileInfo, data: bytes) -> list[tuple[int, int]]:
         spans = [(m.start(), m.end()) for m in _PY_LINE_COMMENT.finditer(data)]
         pos = 0
         while True:
-            m = _PY_TRIPLE_OPEN.search(data, pos)
+            # Every triple quote opens a string (mid-line ones too: `x = """`), so a closing quote is
+            # never mistaken for the opening of a docstring that runs to the end of the file.
+            m = _PY_TRIPLE.search(data, pos)
             if m is None:
                 break
-            close = data.find(m.group(1), m.end())
+            line_start = data.rfind(b"\n", 0, m.start()) + 1
+            head = data[line_start:m.start()].strip(b" \t")
+            if b"#" in head:  # in a comment
+                pos = m.end()
+                continue
+            close = data.find(m.group(0), m.end())
             while close > 0 and data[close - 1:close] == b"\\":  # an escaped \""" inside does not end it
-                close = data.find(m.group(1), close + 1)
+                close = data.find(m.group(0), close + 1)
             end = len(data) if close < 0 else close + 3
-            before = data[:m.start()].rstrip()[-1:]
-            if before not in _EXPRESSION_CONTINUES:
-                spans.append((m.start(), end))
+            before = data[:line_start].rstrip()[-1:]
+            if not head.strip(b"rRuUbB") and before not in _EXPRESSION_CONTINUES:
+                spans.append((m.start(), end))  # a string statement at the start of a line: a docstring
             pos = end
-        spans.sort()
-        return spans
+        return _merged(spans)
     if info.lang == "javascript":
         return [(m.start(), m.end()) for m in _JS_LINE_COMMENT.finditer(data)]
     if info.base == "package.json":
@@ -87,6 +93,17 @@ def quiet_spans(info: FileInfo, data: bytes) -> list[tuple[int, int]]:
     if info.lang == "config":  # pyproject.toml, setup.cfg, INI: a comment is prose ("curl ... | sh" to install)
         return [(m.start(), m.end()) for m in _CONFIG_LINE_COMMENT.finditer(data)]
     return []
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans ("# code" lines inside a docstring must not hide the docstring)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:

