@@ -12,7 +12,7 @@ from domain.errors import InvalidRequest, NotFound, Unavailable
 from marketplace import tasks
 from marketplace.constants import VerificationError, VerificationStatus
 from marketplace.models import Verification, WebhookSecret, new_webhook_secret
-from marketplace.selectors import verification_reusable
+from marketplace.selectors import verification_reusable, verification_wait
 from signatures.selectors import signatures_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,21 @@ def verification_submit(*, owner, source_type: str, source_ref: str, source_vers
     else:
         tasks.webhook_queue(verification)
     return verification
+
+
+def verification_answer(*, owner, wait_seconds: float, **request) -> tuple[Verification, bool]:
+    """POST /v1/verify's flow: submit, then (without a callback_url) wait up to wait_seconds for the
+    worker; returns (verification, finished). A not-found, invalid or unavailable package raises its
+    domain error; any other finished outcome is answered with the verification."""
+    verification = verification_submit(owner=owner, **request)
+    if verification.callback_url:
+        verification.refresh_from_db()
+        return verification, False
+    verification = verification_wait(verification=verification, seconds=wait_seconds)
+    if verification.status == VerificationStatus.PENDING:
+        return verification, False
+    verification_raise_for_error(verification)
+    return verification, True
 
 
 def verification_raise_for_error(verification: Verification) -> None:

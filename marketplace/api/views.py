@@ -7,7 +7,6 @@ from rest_framework.views import APIView
 
 from marketplace import selectors, services
 from marketplace.api import serializers
-from marketplace.constants import VerificationStatus
 from sigil.api.errors import NotFound, RateLimited
 from sigil.api.ratelimit import spend_budget
 from sigil.api.schema import AUTHENTICATED_ERRORS, error_responses
@@ -41,15 +40,10 @@ class VerifyView(APIView):
     def post(self, request):
         data = serializers.VerifyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        verification = services.verification_submit(owner=request.user, **data.validated_data)
-        if verification.callback_url:
-            verification.refresh_from_db()
-            return Response(serializers.VerificationOutputSerializer(verification).data, status=status.HTTP_202_ACCEPTED)
-        verification = selectors.verification_wait(verification=verification, seconds=settings.SIGIL_VERIFY_WAIT_SECONDS)
-        if verification.status == VerificationStatus.PENDING:
-            return Response(serializers.VerificationOutputSerializer(verification).data, status=status.HTTP_202_ACCEPTED)
-        services.verification_raise_for_error(verification)
-        return Response(serializers.VerificationOutputSerializer(verification).data)
+        verification, finished = services.verification_answer(owner=request.user, **data.validated_data,
+                                                              wait_seconds=settings.SIGIL_VERIFY_WAIT_SECONDS)
+        return Response(serializers.VerificationOutputSerializer(verification).data,
+                        status=status.HTTP_200_OK if finished else status.HTTP_202_ACCEPTED)
 
 
 def _owned(request, verification_id: str):
