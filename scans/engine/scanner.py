@@ -22,8 +22,8 @@ from .analyzers.install_scope import (dev_tool_lines, env_gated, install_targets
 from .analyzers.credentials import browser_profile_discount, own_store_discount
 from .analyzers.installers import mark_installers, quiet_verified_downloads
 from .analyzers.npm import npm_scripts
-from .analyzers.provenance import (confusion_probe, metadata_name, provenance, shadows_popular, special_entries,
-                                   typosquat)
+from .analyzers.provenance import (compiled_only, confusion_probe, metadata_name, provenance, shadows_popular,
+                                   special_entries, typosquat)
 from .archive import ArchiveLimits, Entry, load_bytes, read_archive
 from .combos import combine
 from .decode import scan_blobs
@@ -142,6 +142,7 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
         if info.lang in BLOB_LANGS and info.mult >= 1.0:
             hits.extend(scan_blobs(compiled, info, info.data, info.mult))
     hits.extend(provenance(files))
+    hits.extend(compiled_only(files))
     hits.extend(tool_poisoning(files))
     hits.extend(special_entries(specials))
     _large_package_discount(files, hits)

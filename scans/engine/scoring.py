@@ -61,6 +61,8 @@ CONFUSION_PROBE = 15
 SHADOWS_POPULAR = 25
 # An AI-agent tool whose description hides instructions to the model (analyzers/agent_tools.py).
 TOOL_POISONING = 25
+# A source distribution whose code is only compiled extension modules (analyzers/provenance.py).
+COMPILED_ONLY = 25
 # Binary bytes under a source extension (.py, .js): an encrypted or packed payload in disguise.
 BINARY_SOURCE = 12
 BINARY_SOURCE_MIN_BYTES = 1024
@@ -146,4 +148,5 @@ LOW_VALUE_CODE_CAP = 5
 # Package-level engine findings diminish per rule (the k-th link counts FILE_DECAY**k), not per file.
 PACKAGE_LEVEL_RULES = {"eng_symlink", "eng_hardlink", "eng_device", "eng_fifo", "eng_unsafe_path", "eng_other",
                        "eng_hidden_file", "eng_native_binary", "eng_executable", "eng_pyc_only", "eng_typosquat",
-                       "eng_confusion_probe", "eng_shadows_popular"}
+                       "eng_confusion_probe", "eng_shadows_popular",
+                       "eng_compiled_only"}

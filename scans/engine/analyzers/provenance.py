@@ -11,7 +11,7 @@ import re2
 from .. import scoring as W
 from ..archive import Entry
 from ..decode import binary_kind
-from ..files import JS_EXT, MAX_SCAN_BYTES, NATIVE_EXT, PY_EXT, FileInfo
+from ..files import JS_EXT, MAX_SCAN_BYTES, NATIVE_EXT, NATIVE_SRC_EXT, PY_EXT, FileInfo
 from ..hits import RawHit
 from ..match import MAX_EXCERPT
 from ..popular import SHADOWED_IMPORTS
@@ -155,6 +155,24 @@ def confusion_probe(hits: list[RawHit]) -> list[RawHit]:
     first = min(beacons, key=lambda h: (h.file.path, h.line))
     return [RawHit("eng_confusion_probe", 6, "high", first.file, first.line, first.excerpt, W.CONFUSION_PROBE,
                    "implausible version number and a beacon of host or user identity (dependency-confusion probe)")]
+
+
+def compiled_only(files: list[FileInfo]) -> list[RawHit]:
+    """A source distribution (PKG-INFO at its root, no wheel metadata) whose code is only compiled
+    extension modules: no Python module but empty __init__ files, no C/Cython/Rust source. Nothing
+    in it can be reviewed; a Cython-compiled payload ships this way. A wheel carries binaries by
+    design and is left alone."""
+    roles = {f.role for f in files}
+    if "PKG-INFO" not in roles or any(".dist-info/" in r for r in roles):
+        return []
+    natives = [f for f in files if f.ext in (".so", ".pyd", ".dylib") and binary_kind(f.data[:8])]
+    if len(natives) < 2 or any(f.ext in NATIVE_SRC_EXT for f in files):
+        return []
+    if any(f.ext == ".py" and f.base not in ("__init__.py", "setup.py") for f in files):
+        return []
+    first = min(natives, key=lambda f: f.role)
+    return [RawHit("eng_compiled_only", 6, "high", first, 0, f"{len(natives)} compiled modules, no source",
+                   W.COMPILED_ONLY, "source distribution whose code is only compiled modules (nothing to review)")]
 
 
 def _squash(name: str) -> str:

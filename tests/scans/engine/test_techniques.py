@@ -62,6 +62,7 @@ def test_the_benign_idiom_beside_it_stays_low(rules, ecosystem, files):
     ("shellcode_loader", "shellcode_loader"),
     ("browser_password_query", "browser_password_db_query"),
     ("discord_injection", "discord_client_injection"),
+    ("compiled_only_sdist", "eng_compiled_only"),
 ])
 def test_the_finding_names_the_technique(rules, case, rule):
     result = _scan(rules, "pypi", CASES[("pypi", True)][case])
