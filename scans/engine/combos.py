@@ -17,11 +17,12 @@ from typing import Callable, Iterator
 
 import re2
 
+from domain.scoring import SEVERITY_RANK
+
 from . import scoring as W
 from .files import MAX_SCAN_BYTES, QUIET_REASONS, FileInfo
 from .hits import RawHit
 
-_SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Sel:
 
     def __call__(self, h: RawHit) -> bool:
         return ((not self.tags or bool(self.tags & h.tags)) and (not self.phases or h.phase in self.phases)
-                and _SEVERITY_RANK[h.severity] >= _SEVERITY_RANK[self.severity]
+                and SEVERITY_RANK[h.severity] >= SEVERITY_RANK[self.severity]
                 and not (self.unless & h.tags) and (h.is_signature or not self.signatures_only))
 
 

@@ -17,6 +17,8 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from domain.identifiers import pep503_name
+
 MAX_DEPENDENCIES = 500
 MAX_NAME = 214
 MAX_SPEC = 256
@@ -191,7 +193,7 @@ def declared_dependencies(files: dict[str, bytes], ecosystem: str | None) -> lis
     out: list[Dependency] = []
     for eco, role, reader in readers:
         for name, spec in reader(files[role][:_MAX_SOURCE_BYTES]):
-            key = (eco, re.sub(r"[-_.]+", "-", name).lower() if eco == "pypi" else name.lower())
+            key = (eco, pep503_name(name) if eco == "pypi" else name.lower())
             if key in seen or len(name) > MAX_NAME:
                 continue
             seen.add(key)
