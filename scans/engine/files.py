@@ -46,6 +46,10 @@ _VENDOR_TOKEN = re.compile(r"(?:^|[-_ .])(?:vendor|vendored|third[-_]?party|exte
 TEST_FILE_SUFFIXES = ("_test.py", ".test.js", ".spec.js", ".test.ts", ".spec.ts", "conftest.py")
 DOC_BASENAMES = ("readme", "license", "licence", "changelog", "changes", "history", "authors", "notice", "copying")
 
+# A vendored file the package's own code imports (analyzers/install_scope.vendored_imported): it runs
+# with the package, so it weighs as the package's own code.
+IMPORTED_VENDORED = "vendored, imported by the package"
+
 # Reasons a file weighs less; findings there are never combined (combos.py).
 QUIET_REASONS = ("tests or docs", "documentation", "development tooling", "type stub", "data")
 
@@ -143,6 +147,12 @@ def _is_minified(info: FileInfo) -> bool:
     return len(info.data) / lines > 250
 
 
+def is_vendored(role: str) -> bool:
+    """Whether a path sits in a vendored third-party tree (vendor/, _vendor/, third_party/, external/...)."""
+    parts = role.lower().split("/")
+    return any(p in VENDOR_DIRS or _VENDOR_TOKEN.search(p) for p in parts[:-1])
+
+
 def locate(info: FileInfo, install_targets: set[str]) -> None:
     """Set how much a file's findings weigh: install-time code most, tests, docs and bundles least."""
     role = info.role
@@ -171,7 +181,7 @@ def locate(info: FileInfo, install_targets: set[str]) -> None:
     if _is_bundle(info):
         info.mult, info.reason = W.BUNDLE_MULT, "bundle"
         return
-    if any(p in VENDOR_DIRS or _VENDOR_TOKEN.search(p) for p in parts[:-1]):
+    if is_vendored(role):
         info.mult, info.reason = W.VENDORED_MULT, "vendored"
         return
     if info.lang == "native-src":

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import scoring as W
 from .analyzers.agent_tools import tool_poisoning
 from .analyzers.install_scope import (dev_tool_lines, env_gated, install_targets, maintainer_lines,
-                                     overrides_install_step, shipped_file_execs)
+                                     overrides_install_step, shipped_file_execs, vendored_imported)
 from .analyzers.credentials import browser_profile_discount, own_store_discount
 from .analyzers.installers import mark_installers, quiet_verified_downloads
 from .analyzers.npm import npm_scripts
@@ -28,7 +28,7 @@ from .archive import ArchiveLimits, Entry, load_bytes, read_archive
 from .combos import combine
 from .decode import scan_blobs
 from .dependencies import Dependency, declared_dependencies
-from .files import MAX_SCAN_BYTES, FileInfo, file_infos, file_stats, locate
+from .files import IMPORTED_VENDORED, MAX_SCAN_BYTES, FileInfo, file_infos, file_stats, locate
 from .hashing import sha256_hex, tree_hash_entries, walk_tree
 from .hits import RawHit
 from .match import match_rules
@@ -133,6 +133,10 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     targets = install_targets(by_role, script_targets)
     for info in files:
         locate(info, targets)
+    for role in vendored_imported(files, by_role):
+        info = by_role[role]
+        if info.reason == "vendored":  # the package runs it: its own code's weight (files.IMPORTED_VENDORED)
+            info.mult, info.reason = 1.0, IMPORTED_VENDORED
     roles = set(by_role)
     for info in files:
         if not info.is_text:

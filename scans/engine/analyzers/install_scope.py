@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import re2
 
-from ..files import FileInfo
+from ..files import FileInfo, is_vendored
 
 _PY_IMPORT = re.compile(rb"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
 _FILE_REF = re2.compile(r"[\w./-]+\.(?:js|cjs|mjs|sh|bat|cmd|ps1|py)\b")
@@ -339,3 +339,89 @@ def dev_tool_lines(pyproject: bytes) -> set[int]:
         elif inside:
             lines.add(number)
     return lines
+
+
+# ------------------------------------------------------------------ vendored code the package runs
+# A vendored tree (_vendor/, third_party/, external/...) is someone else's code and weighs little
+# (files.locate), but only while the package does not run it: a module the package's own code
+# imports runs with the package, wherever it sits. Otherwise a payload moved under "_vendor/" and
+# imported from __init__.py would inherit a third-party discount.
+# re2: linear time on hostile input (a backtracking engine can take minutes on a crafted line).
+_FROM_IMPORT = re2.compile(rb"(?m)^[ \t]*from[ \t]+(\.+[\w.]*|[\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[\w \t,*]*)")
+_PLAIN_IMPORT = re2.compile(rb"(?m)^[ \t]*import[ \t]+([\w., \t]+)")
+_DYNAMIC_IMPORT = re2.compile(rb"(?:import_module|__import__)\(\s*['\"](\.*[\w.]+)['\"]")
+# An entry point ("name = module.path:function") in setup.py, setup.cfg, pyproject.toml or entry_points.txt.
+_ENTRY_POINT = re2.compile(rb"[\w.-]+['\"]?\s*=\s*(?:['\"]\s*)?([A-Za-z_][\w.]*)\s*:\s*[A-Za-z_]")
+ENTRY_POINT_FILES = ("setup.py", "setup.cfg", "pyproject.toml", "entry_points.txt")
+# Vendored modules a reached vendored module imports in turn, this many levels deep.
+VENDORED_FOLLOW_DEPTH = 2
+
+
+def _module_files(module: str, here: str, by_role: dict[str, FileInfo]) -> list[str]:
+    """The files a dotted module name may load: relative to here when it starts with dots."""
+    level = len(module) - len(module.lstrip("."))
+    path = module.lstrip(".").replace(".", "/")
+    if level:
+        base = here
+        for _ in range(level - 1):
+            base = posixpath.dirname(base)
+        stems = [posixpath.join(base, path) if path else base]
+    else:
+        if not path:
+            return []
+        stems = [path, f"src/{path}", f"lib/{path}"]
+    for stem in stems:
+        for cand in (f"{stem}.py", f"{stem}/__init__.py"):
+            if cand in by_role:
+                return [cand]
+    return []
+
+
+def imported_files(info: FileInfo, by_role: dict[str, FileInfo]) -> set[str]:
+    """Files of the package a Python file imports: `import a.b`, `from a import b` (a/b.py too),
+    relative imports, and import_module("a.b") with a literal name."""
+    data = info.data[:MAX_IMPORT_SCAN]
+    here = posixpath.dirname(info.role)
+    found: set[str] = set()
+    for m in _FROM_IMPORT.finditer(data):
+        module = m.group(1).decode("ascii", "replace")
+        found.update(_module_files(module, here, by_role))
+        sep = "" if module.endswith(".") or not module else "."
+        names = re.sub(r"#[^\n]*", "", m.group(2).decode("ascii", "replace").strip("()"))
+        for name in names.replace("\t", " ").replace("\n", " ").split(","):
+            name = name.strip().split(" ")[0]
+            if name and name != "*":
+                found.update(_module_files(f"{module}{sep}{name}", here, by_role))
+    for m in _PLAIN_IMPORT.finditer(data):
+        for name in m.group(1).decode("ascii", "replace").split(","):
+            name = name.strip().split(" ")[0]
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):  # import a.b.c runs a/__init__, a/b/__init__ and a/b/c
+                found.update(_module_files(".".join(parts[:i]), here, by_role))
+    for m in _DYNAMIC_IMPORT.finditer(data):
+        found.update(_module_files(m.group(1).decode("ascii", "replace"), here, by_role))
+    found.discard(info.role)
+    return found
+
+
+def vendored_imported(files: list[FileInfo], by_role: dict[str, FileInfo]) -> set[str]:
+    """Vendored files the package's own shipped code (or install-time code) imports or names as an
+    entry point, and the vendored modules those import in turn, a few levels deep."""
+    own = [f for f in files if f.lang == "python" and f.is_text and not is_vendored(f.role)
+           and (f.install_time or f.reason in ("", "import-time code"))]
+    reached: set[str] = set()
+    for f in own:
+        reached |= {r for r in imported_files(f, by_role) if is_vendored(r)}
+    for f in files:  # console scripts and plugins run the module they name
+        if f.base in ENTRY_POINT_FILES and f.is_text:
+            for m in _ENTRY_POINT.finditer(f.data[:MAX_IMPORT_SCAN]):
+                reached |= {r for r in _module_files(m.group(1).decode("ascii", "replace"), "", by_role)
+                            if is_vendored(r)}
+    frontier = set(reached)
+    for _ in range(VENDORED_FOLLOW_DEPTH):
+        nxt: set[str] = set()
+        for role in frontier:
+            nxt |= {r for r in imported_files(by_role[role], by_role) if is_vendored(r) and r not in reached}
+        reached |= nxt
+        frontier = nxt
+    return reached
