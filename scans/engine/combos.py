@@ -185,14 +185,91 @@ _CRED_NET, _CRED_NET_BOOST = _phase_pair(4, 3)
 _SENDS_TO_LITERAL = re2.compile(r"(?:\.post|\.put|urlopen|\.request|fetch)\(\s*(?:[A-Z]+['\"],\s*)?['\"`]https?://")
 
 
+# ...or to a module-level name the file sets to such an address, written whole, glued from pieces or
+# decoded (`URL = base64.b64decode("...")`, then `requests.post(URL, data=key)`): a stealer's way of
+# keeping the address out of the call. A tool's configured base URL plus a path (`API + "/v1/keys"`,
+# `self.base_url + ...`) is not this: the call sends to the bare name.
+_SENDS_TO_NAME = re2.compile(rb"(?:\.post|\.put|urlopen|\.request|\.connect|\.sendto)\(\s*\(?\s*([A-Za-z_]\w*)\s*[,)\[.]")
+_NAME_SET_TO_ADDRESS = r"(?m)^{name}\s*=\s*[^\n]*(?:['\"]https?:|['\"]https?['\"]|b64decode|fromhex|unhexlify|decode\(['\"]hex)"
+
+
 def _sends_to_literal(info: FileInfo) -> bool:
-    return _SENDS_TO_LITERAL.search(info.data[:MAX_SCAN_BYTES]) is not None
+    text = info.data[:MAX_SCAN_BYTES]
+    if _SENDS_TO_LITERAL.search(text) is not None:
+        return True
+    names = {m.group(1) for m in _SENDS_TO_NAME.finditer(text)} - {b"self", b"cls", b"url", b"request"}
+    return any(re2.search(_NAME_SET_TO_ADDRESS.format(name=name.decode()).encode(), text) for name in sorted(names)[:20])
 
 
 _SERIOUS = ("host-id", "secret-name", "env-read")
-_CRED_NET = all_of(Has(phase(4, severity="medium", unless=_SERIOUS)),
+_CRED_READ = phase(4, severity="medium", unless=_SERIOUS)
+
+
+_TOP_DEF = re2.compile(rb"^(?:async\s+)?def\s+(\w+)")
+
+
+_PATH_CONSTANT = re2.compile(rb"^([A-Za-z_]\w*)\s*=")
+_READS = re2.compile(rb"\bopen\(|\.read\w*\(|listdir\(|\.glob\(|copy\w*\(|readFileSync\(")
+
+
+def _top_level(line: bytes) -> bool:
+    return line[:1] not in (b"", b" ", b"\t", b"#", b"@") and _TOP_DEF.match(line) is None \
+        and not line.startswith(b"class ")
+
+
+def _runs_at_import(lines: list[bytes], index: int) -> bool:
+    """Line index is a module statement (or in a module-level block), or sits in a top-level function
+    the module itself calls.
+    A module constant naming the path (`PYPIRC = os.path.expanduser('~/.pypirc')`) is read at import
+    only when another module statement uses it."""
+    line = lines[index]
+    if _top_level(line):
+        constant = _PATH_CONSTANT.match(line)
+        if constant is None or _READS.search(line) is not None:
+            return True
+        used = re2.compile(rb"\b" + constant.group(1) + rb"\b")
+        return any(_top_level(ln) and used.search(ln) is not None for i, ln in enumerate(lines) if i != index)
+    if line[:1] not in (b" ", b"\t"):
+        return False
+    for back in range(index - 1, -1, -1):
+        head = lines[back]
+        if head[:1] in (b"", b" ", b"\t", b"#", b"@"):
+            continue
+        found = _TOP_DEF.match(head)
+        if found is None:  # a module-level if/for/try/with block (or a statement's continuation) runs on import
+            return not head.startswith(b"class ") and b"__name__" not in head
+        name = found.group(1)
+        return any((name + b"(" in ln or b"target=" + name in ln) and _top_level(ln) for ln in lines)
+    return False
+
+
+@dataclass(frozen=True)
+class TopLevelRead:
+    """A credential read that runs when a Python module is imported: on an unindented line, or in a
+    top-level function the module calls itself. A client reads its store when its user asks for it
+    (inside a method or a function something else calls)."""
+
+    def __call__(self, hits, info) -> bool:
+        if info.lang != "python":
+            return False
+        reads = [h.line for h in hits if _CRED_READ(h) and h.line]
+        if not reads:
+            return False
+        lines = info.data[:MAX_SCAN_BYTES].split(b"\n")
+        return any(line <= len(lines) and _runs_at_import(lines, line - 1) for line in reads)
+
+
+TOP_LEVEL_READ = TopLevelRead()
+# Code that runs without being called (setup.py, a small top-level __init__) has no configured
+# service to talk to: a credential read there and any send in the same file combine.
+_CRED_NET = all_of(Has(_CRED_READ),
                    any_of(Has(phase(3, severity="medium", unless=_SERIOUS)),
-                          all_of(Has(tag("send")), SHIPPED, FileIs(_sends_to_literal))))
+                          all_of(Has(tag("send", "socket-connect")), SHIPPED,
+                                 any_of(HOOKED_NOT_INSTALLER, TOP_LEVEL_READ, FileIs(_sends_to_literal)))))
+# Theft at import: the read is a module statement (or sits in install/import-time code) and the same
+# file sends or connects out.
+_IMPORT_THEFT = all_of(Has(_CRED_READ), Has(tag("send", "socket-connect")), SHIPPED,
+                       any_of(HOOKED_NOT_INSTALLER, TOP_LEVEL_READ))
 _DECODE_EXEC, _DECODE_EXEC_BOOST = _phase_pair(5, 2)
 _NET_EXEC, _NET_EXEC_BOOST = _phase_pair(3, 2)
 
@@ -223,6 +300,8 @@ COMBOS: tuple[Combo, ...] = (
           phase(5, severity="medium", signatures_only=True)),
     Combo("eng_combo_cred_network", "reads credentials and sends data over the network", 3, "high",
           W.COMBO_CRED_NETWORK, _CRED_NET, phase(4, 3), _CRED_NET_BOOST),
+    Combo("eng_combo_import_time_theft", "reads credentials when imported or installed and sends data out", 4, "high",
+          W.COMBO_IMPORT_TIME_THEFT, _IMPORT_THEFT, _CRED_READ),
     Combo("eng_combo_decode_exec", "decodes data and executes it", 5, "high",
           W.COMBO_DECODE_EXEC, _DECODE_EXEC, phase(5, 2), _DECODE_EXEC_BOOST),
     Combo("eng_combo_download_exec", "network access combined with code execution", 3, "high",

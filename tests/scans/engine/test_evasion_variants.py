@@ -1,0 +1,56 @@
+"""Credential stealers written to slip past the own-store and literal-URL discounts (issue 12 follow-up).
+
+Every variant in evasion_variants.py (a secret read: SSH key, cloud or npm credentials, browser Login
+Data, Discord tokens, a wallet; a destination written as a module constant, glued, base64/hex decoded or
+imported from a second module; sent over HTTP, a raw socket or DNS; at import time, in a module the
+package imports, in a function that module calls itself, and in setup.py) must reach high. The benign
+look-alikes (a CLI reading its own credentials file and calling its own API) stay low.
+"""
+
+import pytest
+
+from scans.engine import scan_archive
+
+from .conftest import make_tgz
+from .evasion_variants import BENIGN, variants
+from .techniques import package
+
+VARIANTS = variants()
+
+
+def _scan(rules, files):
+    files, root = package("pypi", files)
+    return scan_archive(make_tgz(files, root=root), rules, filename="p.tgz", ecosystem="pypi")
+
+
+@pytest.mark.parametrize("case", sorted(VARIANTS))
+def test_the_stealer_variant_reaches_high(rules, case):
+    result = _scan(rules, VARIANTS[case])
+    assert result.verdict in ("high", "critical"), [f.summary() for f in result.findings]
+
+
+@pytest.mark.parametrize("case", sorted(BENIGN))
+def test_the_benign_look_alike_stays_low(rules, case):
+    result = _scan(rules, BENIGN[case])
+    assert result.verdict in ("clean", "low"), [f.summary() for f in result.findings]
+
+
+@pytest.mark.parametrize("case, rule", [
+    ("module-aws_creds-second_module-requests", "eng_combo_import_time_theft"),
+    ("modfunc-ssh_key-b64-socket", "eng_combo_import_time_theft"),
+    ("modfunc-npmrc-hex-urllib", "eng_combo_cred_network"),
+    ("init-aws_creds-concat-requests", "eng_combo_cred_network"),
+])
+def test_the_finding_names_the_theft(rules, case, rule):
+    assert rule in {f.rule_id for f in _scan(rules, VARIANTS[case]).findings}
+
+
+def test_a_client_reading_its_store_in_a_method_is_not_import_time_theft(rules):
+    # The same read and post, but in a function nothing in the module calls: a tool's own client.
+    files = {"pkg/__init__.py": "",
+             "pkg/sync.py": ("import os, requests\nURL = 'https://api.example.com/v1/keys'\n\n"
+                             "def push():\n    key = open(os.path.expanduser('~/.aws/credentials')).read()\n"
+                             "    return requests.post(URL + '/x', data=key)\n")}
+    result = _scan(rules, files)
+    assert "eng_combo_import_time_theft" not in {f.rule_id for f in result.findings}
+    assert result.verdict in ("clean", "low", "medium")
