@@ -12,7 +12,7 @@ docstrings) are left out, and combination points shrink in big files (scoring.si
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 import re2
@@ -164,6 +164,9 @@ class Combo:
     when: Cond
     anchor: Sel  # the finding points at the first (lowest line) hit this selects
     boost_when: Cond | None = None  # then points * STRONG_COMBO_BOOST
+    # A multi-step behaviour no library needs (staged payload, reverse shell, clipper...): it keeps its
+    # weight in a vendored file the package does not import (a vendored folder is no hiding place).
+    strong: bool = False
 
 
 def _phase_pair(strong: int, weak: int) -> tuple[Cond, Cond]:
@@ -283,16 +286,16 @@ COMBOS: tuple[Combo, ...] = (
     Combo("eng_combo_reverse_shell", "connects a socket and runs a shell or received commands (reverse shell)",
           3, "critical", W.COMBO_REVERSE_SHELL,
           all_of(Has(tag("socket-connect")), any_of(Has(tag("shell")), all_of(Has(tag("socket-recv")), Has(tag("exec"))))),
-          tag("socket-connect")),
+          tag("socket-connect"), strong=True),
     Combo("eng_combo_download_run", "downloads data and runs a file it names", 3, "high", W.COMBO_DOWNLOAD_RUN,
-          all_of(Has(tag("run-dropped")), Has(tag("fetch"))), tag("fetch")),
+          all_of(Has(tag("run-dropped")), Has(tag("fetch"))), tag("fetch"), strong=True),
     # Two host identifiers and an upload, or three and any request (a GET with query parameters sends too).
     Combo("eng_combo_host_beacon", "collects host identity (user, host name, paths) and sends data", 4, "high",
           W.COMBO_HOST_BEACON_TWO, all_of(Has(tag("send")), BEACON_SIZED, HostIds(2, 2)), tag("send", "fetch")),
     Combo("eng_combo_host_beacon", "collects host identity (user, host name, paths) and sends data", 4, "high",
           W.COMBO_HOST_BEACON_MANY, all_of(Has(tag("send", "fetch")), BEACON_SIZED, HostIds(3)), tag("send", "fetch")),
     Combo("eng_combo_c2_exec", "messaging-bot channel combined with command execution", 2, "high", W.COMBO_C2_EXEC,
-          all_of(Has(tag("bot-channel")), Has(tag("exec"))), tag("bot-channel")),
+          all_of(Has(tag("bot-channel")), Has(tag("exec"))), tag("bot-channel"), strong=True),
     Combo("eng_combo_layered_obfuscation", "several independent obfuscation techniques in one file", 5, "high",
           W.COMBO_LAYERED_OBFUSCATION,
           all_of(Has(phase(5, severity="medium", signatures_only=True), distinct=2),
@@ -318,7 +321,7 @@ COMBOS: tuple[Combo, ...] = (
           W.COMBO_HOOK_HIDDEN_EXEC, all_of(HOOKED, Has(tag("hidden-process")), Has(tag("exec"))), tag("hidden-process")),
     # Staged payloads: each step is weak alone (a request, a base64 call, an exec).
     Combo("eng_combo_staged_payload", "fetches data, decodes it and runs it as code (staged payload)", 2, "high",
-          W.COMBO_STAGED_PAYLOAD, all_of(Has(tag("fetch")), Has(tag("decode")), Has(tag("eval")), SHIPPED), tag("fetch")),
+          W.COMBO_STAGED_PAYLOAD, all_of(Has(tag("fetch")), Has(tag("decode")), Has(tag("eval")), SHIPPED), tag("fetch"), strong=True),
     # Remote code: a small shipped module that fetches and compiles code in a way no configuration
     # loader does (a module compiled from a string, code built by computed names), not a plain exec()
     # that also reads version files. setup.py is left to the hook rows.
@@ -330,7 +333,7 @@ COMBOS: tuple[Combo, ...] = (
     Combo("eng_combo_hidden_code_run", "obfuscated or decoded code run as code", 5, "high", W.COMBO_HIDDEN_CODE_RUN,
           all_of(Has(Sel(tags=frozenset({"obfuscation", "decode"}), severity="medium")), Has(tag("eval")), SHIPPED,
                  BEACON_SIZED),
-          Sel(tags=frozenset({"obfuscation", "decode"}), severity="medium")),
+          Sel(tags=frozenset({"obfuscation", "decode"}), severity="medium"), strong=True),
     # Packed or obfuscated code that runs without being called (pyarmor-style packers in __init__).
     Combo("eng_combo_hook_obfuscated", "install/import-time code that is packed or obfuscated", 5, "high",
           W.COMBO_HOOK_OBFUSCATED, all_of(HOOKED_NOT_INSTALLER, Has(tag("obfuscation", severity="medium"))),
@@ -343,17 +346,17 @@ COMBOS: tuple[Combo, ...] = (
           tag("browser-tamper")),
     # Stealers drop what they collect on a bare-IP server: a file upload and a literal public IP URL.
     Combo("eng_combo_upload_raw_ip", "uploads files to a server named by a literal IP address", 3, "high",
-          W.COMBO_UPLOAD_RAW_IP, all_of(Has(tag("upload")), Has(tag("raw-ip")), SHIPPED), tag("raw-ip")),
+          W.COMBO_UPLOAD_RAW_IP, all_of(Has(tag("upload")), Has(tag("raw-ip")), SHIPPED), tag("raw-ip"), strong=True),
     # Backdoors and proxyware: code that installs itself to run again (autorun key, launch agent,
     # user service) and, in the same file, connects out or sends data.
     Combo("eng_combo_persist_network", "installs itself to run again and connects to a server", 2, "high",
           W.COMBO_PERSIST_NETWORK,
           all_of(Has(tag("persist")), Has(tag("socket-connect", "fetch", "send")), SHIPPED, BEACON_SIZED),
-          tag("persist")),
+          tag("persist"), strong=True),
     Combo("eng_combo_clipper", "replaces network or wallet functions and matches cryptocurrency addresses (clipper)", 2,
-          "high", W.COMBO_CLIPPER, all_of(Has(tag("net-hook")), Has(tag("wallet"))), tag("net-hook")),
+          "high", W.COMBO_CLIPPER, all_of(Has(tag("net-hook")), Has(tag("wallet"))), tag("net-hook"), strong=True),
     Combo("eng_combo_clipboard_clipper", "watches the clipboard and matches cryptocurrency addresses (clipper)", 4,
-          "high", W.COMBO_CLIPPER, all_of(Has(tag("clipboard")), Has(tag("wallet")), SHIPPED), tag("clipboard")),
+          "high", W.COMBO_CLIPPER, all_of(Has(tag("clipboard")), Has(tag("wallet")), SHIPPED), tag("clipboard"), strong=True),
     Combo("eng_combo_install_hook_behaviour", "custom install command in a file that also runs, fetches, reads or decodes",
           1, "high", W.COMBO_INSTALL_HOOK_BEHAVIOUR,
           all_of(HOOKED, SETUP_PY, Has(phase(1, severity="medium")), Has(Sel(phases=(2, 3, 4, 5), unless=frozenset({"env-read"})))),
@@ -395,13 +398,19 @@ def combine(hits: list[RawHit]) -> list[RawHit]:
     for group in by_file.values():
         info = group[0].file
         damp = 1.0 if _packed(info) else W.size_damping(info.size)
+        # A vendored file nothing of the package imports is judged as shipped code for the strong rows
+        # only, at VENDORED_STRONG_COMBO_MULT; its other rows keep the vendored weight.
+        vendored = info.reason == "vendored"
+        shipped_view = replace(info, mult=1.0, reason="") if vendored else info
         for combo in COMBOS:
-            if not combo.when(group, info):
+            strong_here = vendored and combo.strong and combo.when(group, shipped_view)
+            if not strong_here and not combo.when(group, info):
                 continue
             first = min((h for h in group if combo.anchor(h)), key=lambda h: h.line or 1 << 30)
             pts = combo.points
             if combo.boost_when is not None and combo.boost_when(group, info):
                 pts *= W.STRONG_COMBO_BOOST
+            mult = W.VENDORED_STRONG_COMBO_MULT if strong_here else info.mult
             out.append(RawHit(combo.id, combo.phase, combo.severity, info, first.line, first.excerpt,
-                              pts * info.mult * damp, combo.title))
+                              pts * mult * damp, combo.title, uncapped=strong_here))
     return out

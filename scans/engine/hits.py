@@ -22,6 +22,7 @@ class RawHit:
     tags: frozenset[str] = field(default_factory=frozenset)  # the rule's capability tags
     dormant: bool = False  # in setup.py code pip never runs (maintainer commands): scored low, never combined
     routine: bool = False  # an ordinary build customisation (an install-command override alone): not behaviour
+    uncapped: bool = False  # a strong combination in vendored code: outside the low-value budget (combos.py)
 
     @property
     def inert(self) -> bool:

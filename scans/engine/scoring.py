@@ -106,6 +106,9 @@ COMBO_UPLOAD_RAW_IP = 20  # files uploaded to a server named by a literal IP add
 COMBO_REMOTE_CODE = 20  # fetch and module compilation or computed-name evaluation in a small module
 REMOTE_CODE_MAX_BYTES = 16_000
 COMBO_PERSIST_NETWORK = 20  # installs itself to run again and talks to a server (backdoor, proxyware)
+# A strong multi-step combination (combos.Combo.strong: staged payload, reverse shell, clipper...) in a
+# vendored file the package does not import keeps this much of its weight, outside the low-value cap.
+VENDORED_STRONG_COMBO_MULT = 1.0
 # A phase combination whose strong side is itself high or critical counts this much more.
 STRONG_COMBO_BOOST = 1.25
 # Big __init__ modules are libraries; import-time droppers are small.

@@ -69,7 +69,7 @@ def aggregate(hits: list[RawHit]) -> list[Finding]:
             pts = min(pts, max(0.0, NOT_BEHAVIOUR_CAP - not_behaviour_used),
                       max(0.0, LOW_VALUE_CODE_CAP - not_behaviour_used - low_value_used))
             not_behaviour_used += pts
-        elif h.file.reason in LOW_VALUE_CODE_REASONS and h.rule_id not in PACKAGE_LEVEL_RULES:
+        elif h.file.reason in LOW_VALUE_CODE_REASONS and h.rule_id not in PACKAGE_LEVEL_RULES and not h.uncapped:
             pts = min(pts, max(0.0, LOW_VALUE_CODE_CAP - low_value_used - not_behaviour_used))
             low_value_used += pts
         points = int(round(pts))

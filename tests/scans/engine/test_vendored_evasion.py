@@ -255,3 +255,12 @@ def test_a_generated_descriptor_line_is_still_data(rules):
     result = _scan(rules, {"pkg/__init__.py": "", "pkg/widget_pb2.py": descriptor})
     assert "eng_long_line" not in {f.rule_id for f in result.findings}
     assert result.verdict in LOW
+
+
+def test_a_strong_combination_in_an_unimported_vendored_file_keeps_its_weight(rules):
+    """Nothing imports it (yet a .pth line, a path trick or a later import may run it): a staged
+    fetch, decode and exec in one file is no library's idiom, so it is not discounted as vendored."""
+    result = _scan(rules, {"pkg/__init__.py": "", "pkg/_vendor/loader.py": STAGED})
+    staged = [f for f in result.findings if f.rule_id == "eng_combo_staged_payload"]
+    assert staged and staged[0].points >= 18
+    assert result.verdict not in LOW
