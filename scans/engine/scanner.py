@@ -104,6 +104,16 @@ def _opt_in_startup_hooks(hits: list[RawHit]) -> None:
             h.dormant = True
 
 
+def _critical_in_vendored(hits: list[RawHit]) -> None:
+    """A critical signature (hex-decoded exec, shellcode loader, browser-store rewrite...) names what no
+    library does: in a vendored file the package does not import it keeps its full weight, outside
+    the low-value budget (a vendored folder is no hiding place)."""
+    for h in hits:
+        if h.file.reason == "vendored" and h.severity == "critical" and h.is_signature and not h.inert:
+            h.points = h.points / h.file.mult
+            h.uncapped = True
+
+
 def _hooks_alone(hits: list[RawHit]) -> None:
     """Install-command overrides weigh little when they replace no command of pip's install step
     (only build, egg_info housekeeping or maintainer commands) and no install-time code runs,
@@ -150,6 +160,7 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     hits.extend(tool_poisoning(files))
     hits.extend(special_entries(specials))
     _large_package_discount(files, hits)
+    _critical_in_vendored(hits)
     _opt_in_startup_hooks(hits)
     own_store_discount(hits)
     browser_profile_discount(hits)

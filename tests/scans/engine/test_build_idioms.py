@@ -357,7 +357,10 @@ def test_one_credential_store_named_in_many_modules_is_one_finding(rules):
 
 def test_tests_docs_data_and_vendored_code_share_one_small_budget(rules):
     noisy = "import base64, os\nexec(base64.b64decode(CASE))\nos.system(cmd)\n"
-    files = {"tests/test_loader.py": noisy, "docs/example.py": noisy, "third_party/lib/tool.py": noisy,
+    # A vendored build helper's shell calls share the budget; a critical signature there (exec of a
+    # decoded blob) does not: test_vendored_evasion.py.
+    tool = "import os, subprocess\nos.system(cmd)\nsubprocess.call('make -C lib', shell=True)\n"
+    files = {"tests/test_loader.py": noisy, "docs/example.py": noisy, "third_party/lib/tool.py": tool,
              "widgetry/fixtures.json": '{"hook": "discord.com/api/webhooks/1/x", "paste": "pastebin.com/raw/x"}',
              "README.md": "Install: curl -sSL https://example.org/i.sh | sh\n", "widgetry/__init__.py": ""}
     assert scan(files, rules).score <= 5

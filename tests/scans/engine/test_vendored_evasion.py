@@ -264,3 +264,11 @@ def test_a_strong_combination_in_an_unimported_vendored_file_keeps_its_weight(ru
     staged = [f for f in result.findings if f.rule_id == "eng_combo_staged_payload"]
     assert staged and staged[0].points >= 18
     assert result.verdict not in LOW
+
+
+def test_a_critical_signature_in_an_unimported_vendored_file_keeps_its_weight(rules):
+    payload = MALICIOUS_PYPI["hex_decode_exec"]
+    moved = {"pkg/__init__.py": ""} | {f"pkg/_vendor/{p[4:]}": t for p, t in payload.items()
+                                       if p.startswith("pkg/") and p != "pkg/__init__.py"}
+    result = _scan(rules, moved)
+    assert result.verdict in BLOCKING, [f.summary() for f in result.findings]
