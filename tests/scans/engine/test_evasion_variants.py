@@ -14,15 +14,16 @@ import pytest
 from scans.engine import scan_archive
 
 from .conftest import make_tgz
-from .evasion_variants import BENIGN, variants
+from .evasion_variants import BENIGN, JS_BENIGN, js_variants, variants
 from .techniques import package
 
 VARIANTS = variants()
+JS_VARIANTS = js_variants()
 
 
-def _scan(rules, files):
-    files, root = package("pypi", files)
-    return scan_archive(make_tgz(files, root=root), rules, filename="p.tgz", ecosystem="pypi")
+def _scan(rules, files, ecosystem="pypi"):
+    files, root = package(ecosystem, files)
+    return scan_archive(make_tgz(files, root=root), rules, filename="p.tgz", ecosystem=ecosystem)
 
 
 @pytest.mark.parametrize("case", sorted(VARIANTS))
@@ -56,3 +57,16 @@ def test_a_client_reading_its_store_in_a_method_is_not_import_time_theft(rules):
     result = _scan(rules, files)
     assert "eng_combo_import_time_theft" not in {f.rule_id for f in result.findings}
     assert result.verdict in ("clean", "low", "medium")
+
+
+@pytest.mark.parametrize("case", sorted(JS_VARIANTS))
+def test_the_npm_stealer_variant_reaches_high(rules, case):
+    # In the main file (runs on require) or a postinstall script.
+    result = _scan(rules, JS_VARIANTS[case], "npm")
+    assert result.verdict in ("high", "critical"), [f.summary() for f in result.findings]
+
+
+@pytest.mark.parametrize("case", sorted(JS_BENIGN))
+def test_the_npm_benign_look_alike_stays_low(rules, case):
+    result = _scan(rules, JS_BENIGN[case], "npm")
+    assert result.verdict in ("clean", "low"), [f.summary() for f in result.findings]
