@@ -105,11 +105,12 @@ def _opt_in_startup_hooks(hits: list[RawHit]) -> None:
 
 
 def _critical_in_vendored(hits: list[RawHit]) -> None:
-    """A critical signature (hex-decoded exec, shellcode loader, browser-store rewrite...) names what no
-    library does: in a vendored file the package does not import it keeps its full weight, outside
+    """A critical signature (hex-decoded exec, shellcode loader, browser-store rewrite...) or an engine
+    check of the same kind (scoring.KEEPS_WEIGHT_IN_VENDORED) names what no library does: in a vendored file the package does not import it keeps its full weight, outside
     the low-value budget (a vendored folder is no hiding place)."""
     for h in hits:
-        if h.file.reason == "vendored" and h.severity == "critical" and h.is_signature and not h.inert:
+        if h.file.reason == "vendored" and not h.inert and (
+                (h.severity == "critical" and h.is_signature) or h.rule_id in W.KEEPS_WEIGHT_IN_VENDORED):
             h.points = h.points / h.file.mult
             h.uncapped = True
 

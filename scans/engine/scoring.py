@@ -109,6 +109,9 @@ COMBO_PERSIST_NETWORK = 20  # installs itself to run again and talks to a server
 # A strong multi-step combination (combos.Combo.strong: staged payload, reverse shell, clipper...) in a
 # vendored file the package does not import keeps this much of its weight, outside the low-value cap.
 VENDORED_STRONG_COMBO_MULT = 1.0
+# Engine checks that, like critical signatures, keep their full weight in a vendored file the package
+# does not import (scanner._critical_in_vendored): hidden instructions in an AI-agent tool description.
+KEEPS_WEIGHT_IN_VENDORED = {"eng_tool_poisoning"}
 # A phase combination whose strong side is itself high or critical counts this much more.
 STRONG_COMBO_BOOST = 1.25
 # Big __init__ modules are libraries; import-time droppers are small.

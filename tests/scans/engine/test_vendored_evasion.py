@@ -272,3 +272,11 @@ def test_a_critical_signature_in_an_unimported_vendored_file_keeps_its_weight(ru
                                        if p.startswith("pkg/") and p != "pkg/__init__.py"}
     result = _scan(rules, moved)
     assert result.verdict in BLOCKING, [f.summary() for f in result.findings]
+
+
+def test_a_poisoned_agent_tool_in_an_unimported_vendored_file_keeps_its_weight(rules):
+    payload = MALICIOUS_PYPI["mcp_tool_poisoning"]
+    moved = {"pkg/__init__.py": ""} | {f"pkg/_vendor/{p[4:]}": t for p, t in payload.items()
+                                       if p.startswith("pkg/") and p != "pkg/__init__.py"}
+    result = _scan(rules, moved)
+    assert result.verdict in BLOCKING, [f.summary() for f in result.findings]
