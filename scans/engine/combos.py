@@ -119,6 +119,11 @@ def _hooked_not_installer(info: FileInfo) -> bool:
     return _hooked(info) and not info.installer
 
 
+def _import_time(info: FileInfo) -> bool:
+    """A distribution's top-level __init__/__main__ (files.py), small or packed."""
+    return info.reason == "import-time code" and (info.size < W.HOOKED_IMPORT_MAX_BYTES or _packed(info))
+
+
 def _setup_py(info: FileInfo) -> bool:
     return info.base == "setup.py"
 
@@ -310,6 +315,11 @@ COMBOS: tuple[Combo, ...] = (
           W.COMBO_CRED_NETWORK, _CRED_NET, phase(4, 3), _CRED_NET_BOOST),
     Combo("eng_combo_import_time_theft", "reads credentials when imported or installed and sends data out", 4, "high",
           W.COMBO_IMPORT_TIME_THEFT, _IMPORT_THEFT, _CRED_READ),
+    # A top-level __init__ that fetches and evaluates code (the address in a constant, the reply in a
+    # variable, a digest check in between or not): a configuration loader does not run at import.
+    Combo("eng_combo_import_remote_code", "fetches and evaluates code when the package is imported", 2, "high",
+          W.COMBO_IMPORT_REMOTE_CODE, all_of(FileIs(_import_time), Has(tag("fetch")), Has(tag("eval")), SHIPPED),
+          tag("eval")),
     Combo("eng_combo_decode_exec", "decodes data and executes it", 5, "high",
           W.COMBO_DECODE_EXEC, _DECODE_EXEC, phase(5, 2), _DECODE_EXEC_BOOST),
     Combo("eng_combo_download_exec", "network access combined with code execution", 3, "high",

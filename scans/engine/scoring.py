@@ -91,6 +91,7 @@ COMBO_HOST_BEACON_MANY = 22  # three or more identifiers and any request
 COMBO_C2_EXEC = 12
 COMBO_LAYERED_OBFUSCATION = 10
 COMBO_CRED_NETWORK = 12
+COMBO_IMPORT_REMOTE_CODE = 12  # a top-level __init__ that fetches and evaluates code
 COMBO_IMPORT_TIME_THEFT = 12  # a credential read as a module statement (or at install) and a send in one file
 COMBO_DECODE_EXEC = 10
 COMBO_DOWNLOAD_EXEC = 8

@@ -48,9 +48,13 @@ def quiet_verified_downloads(hits: list[RawHit]) -> None:
     for h in hits:
         if h.phase == 3 and not h.label and (h.severity == "low" or (h.severity == "medium" and not h.tags)):
             by_file[h.file.path].append(h)
-    for group in by_file.values():
+    # A file that also evaluates code (exec/eval outside setup.py, or a medium-or-worse evaluation
+    # anywhere) is not a build step: a digest check in front of exec(downloaded) proves nothing.
+    evaluates = {h.file.path for h in hits if "eval" in h.tags and not h.inert and not h.label
+                 and (h.severity != "low" or h.file.base != "setup.py")}
+    for path, group in by_file.items():
         data = group[0].file.data[:MAX_SCAN_BYTES]
-        if _DIGEST.search(data) is None or _CHECKED.search(data) is None:
+        if path in evaluates or _DIGEST.search(data) is None or _CHECKED.search(data) is None:
             continue
         for h in group:
             h.points *= W.VERIFIED_DOWNLOAD_MULT

