@@ -144,10 +144,11 @@ def _scan_files(files: list[FileInfo], specials: list[Entry], compiled: Compiled
     targets = install_targets(by_role, script_targets)
     for info in files:
         locate(info, targets)
-    for role in vendored_imported(files, by_role):
-        info = by_role[role]
-        if info.reason == "vendored":  # the package runs it: its own code's weight (files.IMPORTED_VENDORED)
-            info.mult, info.reason = 1.0, IMPORTED_VENDORED
+    if any(info.reason == "vendored" for info in files):  # tracing imports parses every module: only when needed
+        for role in vendored_imported(files, by_role):
+            info = by_role[role]
+            if info.reason == "vendored":  # the package runs it: its own code's weight (files.IMPORTED_VENDORED)
+                info.mult, info.reason = 1.0, IMPORTED_VENDORED
     roles = set(by_role)
     for info in files:
         if not info.is_text:
