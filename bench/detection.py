@@ -433,10 +433,8 @@ def save(outcomes: list[Outcome], path: Path) -> None:
 
 def synthetic(compiled) -> None:
     """Recall on the synthetic technique cases (tests/scans/engine/techniques.py), npm apart from PyPI."""
-    import io
-    import tarfile
-
     from scans.engine import scan_archive
+    from tests.scans.engine.conftest import make_tgz
     from tests.scans.engine.techniques import CASES, package
 
     print("\nsynthetic techniques (tests/scans/engine/techniques.py):")
@@ -444,14 +442,8 @@ def synthetic(compiled) -> None:
         verdicts = {}
         for case, files in table.items():
             files, root = package(eco, files)
-            buf = io.BytesIO()
-            with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-                for name, text in files.items():
-                    data = text.encode() if isinstance(text, str) else text
-                    info = tarfile.TarInfo(root + name)
-                    info.size = len(data)
-                    tf.addfile(info, io.BytesIO(data))
-            verdicts[case] = scan_archive(buf.getvalue(), compiled, filename="p.tgz", ecosystem=eco).verdict
+            verdicts[case] = scan_archive(make_tgz(files, root=root), compiled, filename="p.tgz",
+                                          ecosystem=eco).verdict
         hits = [c for c, v in verdicts.items() if (v in HIGH) == malicious]
         what = "recall (high+)" if malicious else "benign kept below high"
         print(f"  {eco:4} {'malicious' if malicious else 'benign':9} {what}: {len(hits)}/{len(verdicts)}"
