@@ -131,6 +131,15 @@ def _mark_stale(response, stale_seconds: int | None):
     return response
 
 
+def _filtered_metadata(response, decisions: dict, stale_seconds: int | None):
+    """Headers of a per-user filtered metadata answer (PyPI project page, npm document): it varies by
+    token and Accept, is revalidated every time, and says what the policy removed."""
+    response["Vary"] = "Accept, Authorization"
+    response["Cache-Control"] = "private, no-cache"
+    response[REMOVED_HEADER] = removed_header(decisions.values()) or "none"
+    return _mark_stale(response, stale_seconds)
+
+
 @proxy_view
 def simple_project(request, project: str):
     normalized = pep503_name(project)
@@ -141,10 +150,7 @@ def simple_project(request, project: str):
         response = JsonResponse(pypi.render_json(index, normalized), content_type=pypi.SIMPLE_JSON)
     else:
         response = HttpResponse(pypi.render_html(index, normalized), content_type=pypi.SIMPLE_HTML)
-    response["Vary"] = "Accept, Authorization"
-    response["Cache-Control"] = "private, no-cache"
-    response[REMOVED_HEADER] = removed_header(index.decisions.values()) or "none"
-    return _mark_stale(response, index.stale_seconds)
+    return _filtered_metadata(response, index.decisions, index.stale_seconds)
 
 
 @proxy_view
@@ -183,10 +189,7 @@ def npm_document(request, name: str):
     filtered = npm.filtered_document(name, base_url=base, abbreviated=abbreviated,
                                      min_release_age_hours=_min_age(request))
     response = JsonResponse(filtered.doc, content_type=npm.ABBREVIATED if abbreviated else "application/json")
-    response["Vary"] = "Accept, Authorization"
-    response["Cache-Control"] = "private, no-cache"
-    response[REMOVED_HEADER] = removed_header(filtered.decisions.values()) or "none"
-    return _mark_stale(response, filtered.stale_seconds)
+    return _filtered_metadata(response, filtered.decisions, filtered.stale_seconds)
 
 
 @proxy_view
