@@ -4,7 +4,6 @@ at the proxy."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -15,9 +14,9 @@ from firewall import upstream
 from firewall.constants import WITHHELD_VISIBLY, RemovalReason
 from firewall.policy import Candidate, Decision, decide, parse_time
 from intel.versions import parse_version
+from marketplace.registries import NPM_NAME  # the names the verification pipeline accepts
 
 ABBREVIATED = "application/vnd.npm.install-v1+json"
-NPM_NAME = re.compile(r"^(?:@[a-z0-9][a-z0-9._~-]{0,100}/)?[A-Za-z0-9][A-Za-z0-9._~-]{0,213}$")
 # What an abbreviated (install) document keeps of each version.
 ABBREVIATED_FIELDS = ("name", "version", "dependencies", "optionalDependencies", "peerDependencies",
                       "peerDependenciesMeta", "bundleDependencies", "bin", "directories", "engines", "os", "cpu",
